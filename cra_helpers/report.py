@@ -1,0 +1,227 @@
+"""What a notebook calls to narrate its results: tables, figures, headlines, notes.
+
+A notebook starts with ``rep = Report.start("00_overview", data_path, out_dir,
+config_path)`` and ends with ``rep.finish()``. In between it shows figures and
+tables through ``rep``; every table shown with a name is also written to
+``<out_dir>/tables/<name>.csv`` (text neutralised against spreadsheet
+formulas), and every headline figure goes into
+``<out_dir>/results/<step>.json`` which the pipeline gathers into the landing
+page and ``summary.json``. All text from the data is HTML-escaped here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from . import paths, style
+from .config import Config, load_config
+from .safe import escape_html, neutralize_frame
+
+RESULTS_DIR = "results"
+TABLES_DIR = "tables"
+DEFAULT_MAX_ROWS = 60
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        if math.isnan(float(value)):
+            return "–"
+        v = float(value)
+        if v.is_integer() and abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:,.{digits}f}"
+    if pd.isna(value) if not isinstance(value, (list, tuple, dict)) else False:
+        return "–"
+    return str(value)
+
+
+def html_table(df: pd.DataFrame, max_rows: int | None = DEFAULT_MAX_ROWS, digits: int = 2, index: bool = False) -> str:
+    """Render ``df`` as an escaped, readable HTML table (numbers right-aligned).
+
+    Parameters
+    ----------
+    df
+        The table. Every cell and header is HTML-escaped.
+    max_rows
+        Show at most this many rows and say how many were left out (``None``: all).
+    digits
+        Decimals for non-integer numbers.
+    index
+        Include the index as leading column(s).
+    """
+    frame = df.reset_index() if index else df
+    shown = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns]
+    head = "".join(f'<th class="{"num" if n else ""}">{escape_html(c)}</th>' for c, n in zip(frame.columns, numeric))
+    rows = []
+    for rec in shown.itertuples(index=False, name=None):
+        cells = "".join(
+            f'<td class="{"num" if n else ""}">{escape_html(_fmt(v, digits))}</td>' for v, n in zip(rec, numeric)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    more = ""
+    if len(shown) < len(frame):
+        more = f'<div class="cra-caption">Showing {len(shown):,} of {len(frame):,} rows; the full table is in the CSV.</div>'
+    return f'<table class="cra-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}'
+
+
+class _HTML:
+    """Minimal rich-display object (avoids importing IPython outside a kernel)."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.html
+
+
+def _display(obj: Any) -> None:
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        print(obj)
+        return
+    display(obj)
+
+
+@dataclass
+class Report:
+    """Collects what one notebook shows and writes its result files.
+
+    Attributes
+    ----------
+    step
+        Step name (notebook stem).
+    out_dir
+        Report folder; tables go to ``out_dir/tables``, headlines to ``out_dir/results``.
+    config
+        Validated configuration.
+    data_path
+        The assessment read by the notebook.
+    """
+
+    step: str
+    out_dir: Path
+    config: Config
+    data_path: Path
+    headlines: list[dict[str, Any]] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls,
+        step: str,
+        data_path: str | Path | None = None,
+        out_dir: str | Path | None = None,
+        config_path: str | Path | None = None,
+    ) -> "Report":
+        """Begin a notebook's report.
+
+        Parameters
+        ----------
+        step
+            Notebook stem, e.g. ``"00_overview"``.
+        data_path
+            Assessment workbook or CSV folder; ``None`` or ``""`` → the bundled sample.
+        out_dir
+            Report folder; ``None`` or ``""`` → ``reports/interactive`` in the project.
+        config_path
+            Client configuration YAML; ``None`` or ``""`` → package defaults.
+        """
+        style.register()
+        pio.renderers.default = "plotly_mimetype"
+        data = Path(data_path) if data_path else paths.sample_path()
+        out = Path(out_dir) if out_dir else paths.project_root() / "reports" / "interactive"
+        (out / TABLES_DIR).mkdir(parents=True, exist_ok=True)
+        (out / RESULTS_DIR).mkdir(parents=True, exist_ok=True)
+        config = load_config(config_path or None)
+        return cls(step=step, out_dir=out, config=config, data_path=data)
+
+    # ------------------------------------------------------------------ output
+    def markdown_safe(self, text: str) -> None:
+        """Show a paragraph of plain text (escaped; no markup is interpreted)."""
+        _display(_HTML(f"<p>{escape_html(text)}</p>"))
+
+    def kpis(self, items: Iterable[tuple[str, Any]], headline: bool = True) -> None:
+        """Show a row of key figures; with ``headline`` they also go to the landing page."""
+        cards = []
+        for label, value in items:
+            cards.append(f'<div class="cra-kpi"><div class="v">{escape_html(_fmt(value, 1))}</div><div class="l">{escape_html(label)}</div></div>')
+            if headline:
+                self.headline(label, value)
+        _display(_HTML(f'<div class="cra-kpis">{"".join(cards)}</div>'))
+
+    def headline(self, label: str, value: Any, unit: str = "") -> None:
+        """Record a headline figure for the landing page and ``summary.json``."""
+        if isinstance(value, numbers.Integral):
+            value = int(value)
+        elif isinstance(value, numbers.Real):
+            value = None if math.isnan(float(value)) else round(float(value), 4)
+        self.headlines.append({"label": label, "value": value, "unit": unit})
+
+    def note(self, text: str, kind: str = "info", items: Iterable[str] = ()) -> None:
+        """Show a call-out (``kind``: ``info``, ``warn`` or ``bad``), optionally with a bullet list."""
+        cls = {"info": "", "warn": "warn", "bad": "bad"}.get(kind, "")
+        lis = "".join(f"<li>{escape_html(i)}</li>" for i in items)
+        body = escape_html(text) + (f"<ul>{lis}</ul>" if lis else "")
+        _display(_HTML(f'<div class="cra-callout {cls}">{body}</div>'))
+        self.notes.append({"kind": kind, "text": text, "items": "; ".join(items)})
+
+    def table(
+        self,
+        df: pd.DataFrame,
+        name: str | None = None,
+        caption: str = "",
+        max_rows: int | None = DEFAULT_MAX_ROWS,
+        digits: int = 2,
+        show: bool = True,
+    ) -> None:
+        """Show ``df`` as an escaped HTML table; with ``name``, also write ``tables/<name>.csv``."""
+        if name:
+            self.save_table(df, name)
+        if show:
+            cap = f'<div class="cra-caption">{escape_html(caption)}</div>' if caption else ""
+            src = f'<div class="cra-caption">Full table: tables/{escape_html(name)}.csv</div>' if name else ""
+            _display(_HTML(html_table(df, max_rows=max_rows, digits=digits) + cap + src))
+
+    def save_table(self, df: pd.DataFrame, name: str) -> Path:
+        """Write ``df`` to ``tables/<name>.csv`` (UTF-8, text neutralised against formulas)."""
+        path = self.out_dir / TABLES_DIR / f"{name}.csv"
+        neutralize_frame(df).to_csv(path, index=False, encoding="utf-8")
+        if name not in self.tables:
+            self.tables.append(name)
+        return path
+
+    def figure(self, fig: go.Figure, caption: str = "") -> None:
+        """Show a plotly figure (interactive in JupyterLab and in the HTML report)."""
+        _display(fig)
+        if caption:
+            _display(_HTML(f'<div class="cra-caption">{escape_html(caption)}</div>'))
+
+    # ------------------------------------------------------------------ end
+    def finish(self) -> Path:
+        """Write ``results/<step>.json`` (headlines, tables, notes) and return its path."""
+        path = self.out_dir / RESULTS_DIR / f"{self.step}.json"
+        payload = {"step": self.step, "headlines": self.headlines, "tables": self.tables, "notes": self.notes}
+        path.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+        return path
