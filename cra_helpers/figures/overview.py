@@ -1,4 +1,4 @@
-"""Figure functions: analysis results in, plotly figures out.
+"""Figures of the overview (00_overview): accounts, interviews, the diagonal slice.
 
 They never compute statistics of their own beyond ordering and labelling, and
 they take every colour from :mod:`cra_helpers.style` so that a colour keeps
@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import schema as S
-from . import style
-from .safe import escape_html
+from .. import schema as S
+from .. import style
+from ..safe import escape_html
 
 
 def _labels(values: pd.Series) -> list[str]:

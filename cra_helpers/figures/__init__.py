@@ -1,0 +1,13 @@
+"""Figure functions: analysis results in, plotly figures out; one module per analysis.
+
+They never compute statistics of their own beyond ordering and labelling, and
+they take every colour from :mod:`cra_helpers.style` so that a colour keeps
+its meaning across reports. Text from the data is HTML-escaped because plotly
+interprets a subset of HTML in labels.
+"""
+
+from __future__ import annotations
+
+from .overview import interviews_per_account, level_department_heatmap, ratings_and_verbatims, revenue_by_account
+
+__all__ = ["interviews_per_account", "level_department_heatmap", "ratings_and_verbatims", "revenue_by_account"]
