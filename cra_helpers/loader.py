@@ -710,8 +710,13 @@ def _build_table(raw: _Raw, config: Config, collector: _Collector) -> _Built:
     index = pd.Index(raw.row_numbers, name="row", dtype="int64")
     data: dict[str, Any] = {}
     raw_values: dict[str, list[Any]] = {}
+    left_out = [c.name for c in table.columns if c.name not in positions and not c.required]
+    if left_out and raw.rows:
+        collector.notes.append(f"{src.label}: optional column{'s' if len(left_out) > 1 else ''} {', '.join(left_out)} not present; treated as empty")
     for col in table.columns:
         if col.name not in positions:
+            if not col.required:  # optional column left out: present, empty, so analyses can rely on it
+                data[col.name] = _convert(col, [None] * len(raw.rows), config)[0]
             continue
         pos = positions[col.name]
         values = [r[pos] for r in raw.rows]
@@ -733,7 +738,7 @@ def _build_table(raw: _Raw, config: Config, collector: _Collector) -> _Built:
         data[key] = pd.Series(values, dtype=object, index=index).infer_objects().to_numpy()
     frame = pd.DataFrame(data, index=index)
     if not len(frame):
-        frame = _empty_frame(table, [c for c in table.column_names if c in positions], extras, config)
+        frame = _empty_frame(table, [c.name for c in table.columns if c.name in positions or not c.required], extras, config)
     return _Built(frame, src, raw_values)
 
 
@@ -834,7 +839,7 @@ def _check_cross(built: dict[str, _Built], absent: set[str], collector: _Collect
                     )
     # A competitor's rating needs the competitor.
     rat = built.get(S.RATINGS)
-    if rat is not None and S.COMPETITOR_PERFORMANCE in rat.frame.columns:
+    if rat is not None and S.COMPETITOR_PERFORMANCE in rat.raw_values:
         rf = rat.frame
         given = rf[S.COMPETITOR_PERFORMANCE].notna().to_numpy()
         no_comp = rf[S.COMPETITOR_ID].isna().to_numpy() if S.COMPETITOR_ID in rf.columns else np.ones(len(rf), dtype=bool)

@@ -665,3 +665,13 @@ def test_repr_and_html_escape(assessment):
     html_text = noted._repr_html_()
     assert "<script>" not in html_text and "&lt;script&gt;" in html_text
     assert "&lt;x&gt;.xlsx" in html_text
+
+
+def test_optional_columns_may_be_left_out(write, tables):
+    tables[S.ACCOUNTS] = tables[S.ACCOUNTS].drop(columns=[S.INDUSTRY, S.REGION])
+    tables[S.INTERVIEWS] = tables[S.INTERVIEWS].drop(columns=[S.WAVE])
+    a = load_assessment(write(tables))
+    assert a.accounts[S.INDUSTRY].isna().all() and a.accounts[S.REGION].isna().all()
+    assert a.interviews[S.WAVE].isna().all() and len(a.interviews) == len(tables[S.INTERVIEWS])
+    assert any("optional columns industry, region not present" in n for n in a.notes)
+    assert any("optional column wave not present" in n for n in a.notes)
