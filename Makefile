@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 KERNEL := cra-workbench
 
-.PHONY: demo test lab env kernel browser clean
+.PHONY: demo test lab env kernel system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,20 +22,25 @@ kernel: $(STAMP)
 	@$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "CRA Workbench" >/dev/null
 	@echo "Kernel '$(KERNEL)' registered in $(VENV)"
 
-# Debian's Chromium for the browser tests (its own browser download would fail offline).
-browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+# Debian's Chromium (browser tests; its own browser download would fail offline)
+# and LibreOffice Calc (the action-plan workbook must open in it).
+SYSTEM_PACKAGES := chromium libreoffice-calc
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "Browser tests need Chromium: sudo apt-get install chromium"; exit 1; \
+	    echo "Tests need:$$missing — sudo apt-get install$$missing"; exit 1; \
 	  fi; \
 	fi
 
 demo: env
 	$(BIN)/cra run
 
-test: env browser
+test: env system-deps
 	$(BIN)/python -m pytest
 
 lab: env

@@ -419,7 +419,7 @@ def write_index(out_dir: Path, summary: dict[str, Any]) -> Path:
         loader=jinja2.FileSystemLoader([str(export.template_dir() / "cra"), str(_report_templates())]),
         autoescape=True,
     )
-    tables = sorted(p.name for p in (out_dir / TABLES_DIR).glob("*.csv"))
+    tables = sorted(p.name for p in (out_dir / TABLES_DIR).iterdir() if p.suffix in (".csv", ".xlsx"))
     html = env.get_template("index_page.html.j2").render(s=summary, tables=tables, describe_error=_describe_dict)
     path = out_dir / INDEX_HTML
     path.write_text(html, encoding="utf-8")

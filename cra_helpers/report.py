@@ -212,6 +212,14 @@ class Report:
             self.tables.append(name)
         return path
 
+    def html(self, markup: str) -> None:
+        """Show HTML built by a package function (which has escaped every text from the data)."""
+        _display(_HTML(markup))
+
+    def file_path(self, name: str) -> Path:
+        """Path for a file the notebook writes next to its tables (``tables/<name>``), listed on the landing page."""
+        return self.out_dir / TABLES_DIR / name
+
     def figure(self, fig: go.Figure, caption: str = "") -> None:
         """Show a plotly figure (interactive in JupyterLab and in the HTML report)."""
         _display(fig)
