@@ -39,6 +39,13 @@ STEPS: dict[str, Step] = {
     s.name: s
     for s in (
         Step("00_overview", "What the data holds", (schema.ACCOUNTS,)),
+        Step("01_prioritize", "Prioritize: which relationships matter and how to contact them", (schema.ACCOUNTS,)),
+        Step("04_gap_analysis", "GAP analysis: priorities, perceptions, accounts, sites and competitors",
+             (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS, schema.NEEDS, schema.RATINGS)),
+        Step("05_actions", "At-risk accounts, recommendations and the action plan",
+             (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS, schema.NEEDS, schema.RATINGS, schema.LOYALTY)),
+        Step("02_quantitative", "Satisfaction, loyalty and key drivers",
+             (schema.ACCOUNTS, schema.INTERVIEWS, schema.CONTACTS, schema.RATINGS, schema.LOYALTY)),
     )
 }
 

@@ -1,0 +1,999 @@
+"""Quantitative analysis: satisfaction per need, loyalty, NPS, loyalty segments, roll-ups, comparisons.
+
+Every function takes a validated :class:`~cra_helpers.assessment.Assessment`
+(filter it with ``a.filter(accounts=...)`` for one account) and returns a
+tidy DataFrame whose columns are documented in its docstring. Settings come
+from ``config.quantitative`` (``quantitative`` in ``resources/defaults.yaml``).
+Intervals are computed by :mod:`cra_helpers.stats` (methods and sources
+there); key drivers live in :mod:`cra_helpers.drivers` and
+:func:`key_drivers` here.
+
+Definitions
+-----------
+Intervals
+    As documented in :mod:`cra_helpers.stats`; intervals of means are clipped
+    to the bounds of the rating scale (a *t* interval can overshoot 10).
+Top-2-box share
+    Percent of answers in the two highest points of the scale (9–10 on 1–10;
+    ``top_box_points``), Wilson interval.
+Satisfaction index (per respondent)
+    ``SI = 100 · Σ_j I_j · (P_j − P_min) / (P_max − P_min) / Σ_j I_j`` over the
+    needs *j* the respondent rated for both importance ``I`` and performance
+    ``P``: the importance-weighted mean performance, rescaled so that the
+    bottom of the performance scale is 0 and the top 100. Needs the
+    respondent finds more important count more. Left empty when fewer than
+    ``min_needs_for_index`` needs were rated. Per account: the mean of the
+    respondents' indices with a *t* interval (and a role-weighted mean).
+Net Promoter Score
+    Reichheld (HBR, 2003): promoters 9–10, passives 7–8, detractors 0–6;
+    NPS = % promoters − % detractors (−100…100); adjusted Wald interval
+    (Rocks, 2016).
+Loyalty segments
+    After Burke, Inc.'s Secure Customer Index®, which combines three
+    questions — overall satisfaction, likelihood to continue, likelihood to
+    recommend — and calls "secure" the customers who give the most positive
+    answer to all three (Burke, Inc., *Advances in Customer Loyalty
+    Measurement*, Pub. No. 0702, 2007; Hair, Bush & Ortinau, *Marketing
+    Research*, McGraw-Hill, "What can you learn from a customer loyalty
+    index?"). Burke's segment definitions, on five-point verbal scales:
+    **Secure** = very satisfied / definitely would continue / definitely
+    would recommend; **Favorable** = at least the second-best answer on all
+    three; **Vulnerable** = somewhat satisfied / might or might not continue /
+    might or might not recommend; **At risk** = somewhat satisfied or
+    dissatisfied / probably or definitely would not continue / probably or
+    definitely would not recommend.
+
+    *Operationalisation (ours).* The assessment asks on 10- and 11-point
+    scales, so each answer is first mapped onto the verbal levels by the cut
+    points in ``quantitative.segments`` (default on every scale: ≥ 9 best
+    answer, ≥ 7 second best, ≥ 5 middle, below 5 negative), and the
+    respondent is classified by the weakest of the three answers: all three
+    best → Secure; all at least second best → Favorable; all at least middle
+    → Vulnerable; any negative answer → At risk. A respondent missing one of
+    the three answers is not classified. An **account's** segment applies the
+    same rule to the account's role-weighted mean answers.
+B2B roll-up ("three ways")
+    *All responses*: every interview counts once. *Average per account*: each
+    account's answers are averaged first and every account counts once — for
+    NPS the account's mean likelihood to recommend is classified with the
+    NPS cut points (a promoter, passive or detractor account: +100, 0, −100
+    for the account itself; over several accounts the percent of promoter
+    accounts minus the percent of detractor accounts); for satisfaction the
+    mean of the account means. *Role-weighted*: every interview weighted by
+    its decision role (``quantitative.role_weights``, default decision-maker
+    3, influencer 2, user 1; respondents without a role count as users).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from . import schema as S
+from . import stats
+from .assessment import ACCOUNT_NAME_LABEL, Assessment
+from .drivers import bootstrap_relative_weights
+
+# ---------------------------------------------------------------------------
+# Output column names (shared with figures and later analyses)
+# ---------------------------------------------------------------------------
+MEASURE = "measure"
+MEAN = "mean"
+CI_LOW = "ci_low"
+CI_HIGH = "ci_high"
+TOP2 = "top2_pct"
+TOP2_LOW = "top2_ci_low"
+TOP2_HIGH = "top2_ci_high"
+N = "n"
+SATISFACTION_INDEX = "satisfaction_index"
+NEEDS_RATED = "needs_rated"
+NPS_CATEGORY = "nps_category"
+ROLE_WEIGHT = "role_weight"
+SEGMENT = "loyalty_segment"
+INDICATOR = "indicator"
+KIND = "kind"
+METRIC = "metric"
+METHOD = "method"
+ESTIMATE = "estimate"
+UNIT = "unit"
+
+SECURE, FAVORABLE, VULNERABLE, AT_RISK = "Secure", "Favorable", "Vulnerable", "At risk"
+SEGMENTS: tuple[str, ...] = (SECURE, FAVORABLE, VULNERABLE, AT_RISK)
+"""Loyalty segments, best first."""
+SEGMENT_ITEMS: tuple[str, ...] = (S.SATISFACTION, S.CONTINUE, S.RECOMMEND)
+"""The three questions of the Secure Customer Index."""
+_LEVEL_TO_SEGMENT = {4: SECURE, 3: FAVORABLE, 2: VULNERABLE, 1: AT_RISK}
+
+ALL_RESPONSES, ACCOUNT_AVERAGE, ROLE_WEIGHTED = "All responses", "Average per account", "Role-weighted"
+ROLLUP_METHODS: tuple[str, ...] = (ALL_RESPONSES, ACCOUNT_AVERAGE, ROLE_WEIGHTED)
+
+LOYALTY_INDICATORS: tuple[tuple[str, str], ...] = (
+    (S.SATISFACTION, "satisfaction"),
+    (S.SHARE_OF_WALLET, "current behaviour"),
+    (S.RECOMMEND, "future behaviour"),
+    (S.CONTINUE, "future behaviour"),
+    (S.INCREASE, "future behaviour"),
+)
+"""Loyalty columns and the kind of indicator each is (satisfaction, current or future behaviour)."""
+
+_ATTRS = (S.ACCOUNT_ID, S.LOCATION_ID, S.LEVEL, S.DEPARTMENT, S.DECISION_ROLE, S.WAVE, ACCOUNT_NAME_LABEL, S.SITE)
+
+
+def _q(a: Assessment):
+    return a.config.quantitative
+
+
+def _bounded(est: stats.Estimate, low: float, high: float) -> stats.Estimate:
+    """The interval of ``est`` clipped to the scale's bounds (a t interval can overshoot a bounded scale)."""
+    return replace(est, ci_low=float(np.clip(est.ci_low, low, high)) if not np.isnan(est.ci_low) else est.ci_low,
+                   ci_high=float(np.clip(est.ci_high, low, high)) if not np.isnan(est.ci_high) else est.ci_high)
+
+
+def _scale_bounds(a: Assessment, column: str) -> tuple[float, float]:
+    """Bounds of the scale of a loyalty column (0–100 for the satisfaction index)."""
+    if column == SATISFACTION_INDEX:
+        return (0.0, 100.0)
+    scale = {c.name: c.scale for c in S.TABLES[S.LOYALTY].columns}[column]
+    sc = a.config.scale(scale)
+    return (sc.min, sc.max)
+
+
+def _need_labels(a: Assessment) -> pd.DataFrame:
+    """need_id, need_name, primary_group of every need (from ``needs`` or from the ratings)."""
+    if a.has(S.NEEDS):
+        n = a.needs[[S.NEED_ID, S.NEED_NAME, S.PRIMARY_GROUP]].rename(columns={S.NEED_NAME: "need_name"})
+        return n.reset_index(drop=True)
+    ids = pd.Series(sorted(a.ratings[S.NEED_ID].dropna().unique()), dtype="string") if a.has(S.RATINGS) else pd.Series([], dtype="string")
+    return pd.DataFrame({S.NEED_ID: ids, "need_name": pd.Series(pd.NA, index=ids.index, dtype="string"),
+                         S.PRIMARY_GROUP: pd.Series(pd.NA, index=ids.index, dtype="string")})
+
+
+# ---------------------------------------------------------------------------
+# Per need
+# ---------------------------------------------------------------------------
+def need_ratings(a: Assessment) -> pd.DataFrame:
+    """One row per interview × need with its importance and performance rating.
+
+    The ``ratings`` table repeats importance and performance on every
+    competitor row of a need; this keeps the first non-empty value of each.
+
+    Returns
+    -------
+    DataFrame
+        ``interview_id, need_id, importance, performance`` (on their
+        configured scales, NaN when not given) plus the respondent's
+        ``account_id, location_id, level, department, decision_role, wave``
+        (and ``account_name``, ``site`` when known).
+    """
+    a.require(S.RATINGS, S.INTERVIEWS, S.CONTACTS, step="need ratings")
+    r = a.ratings_by_respondent()
+    attrs = [c for c in _ATTRS if c in r.columns]
+    agg = {S.IMPORTANCE: "first", S.PERFORMANCE: "first", **{c: "first" for c in attrs}}
+    out = r.groupby([S.INTERVIEW_ID, S.NEED_ID], sort=False, observed=True).agg(agg).reset_index()
+    for c in attrs:  # keep category dtypes
+        if isinstance(r[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(r[c].dtype)
+    return out
+
+
+def _score_one(values: pd.Series, scale_min: float, scale_max: float, points: int, level: float) -> dict[str, float]:
+    est = _bounded(stats.mean_ci(values, level), scale_min, scale_max)
+    top = stats.share_ci(stats.top_box(values, scale_max, points), level)
+    return {MEAN: est.estimate, CI_LOW: est.ci_low, CI_HIGH: est.ci_high,
+            TOP2: 100 * top.estimate, TOP2_LOW: 100 * top.ci_low, TOP2_HIGH: 100 * top.ci_high, N: est.n}
+
+
+def need_scores(a: Assessment, by: str | None = None) -> pd.DataFrame:
+    """Importance and performance of each need: mean and top-2-box share with intervals, and n.
+
+    Parameters
+    ----------
+    a
+        The assessment (filter it first for one account).
+    by
+        Optional respondent attribute (e.g. ``"account_id"``, ``"location_id"``,
+        ``"level"``) to score each group separately.
+
+    Returns
+    -------
+    DataFrame
+        Long format, one row per need × measure (× group): ``[by,] need_id,
+        need_name, primary_group, measure`` (``"importance"`` /
+        ``"performance"``), ``mean, ci_low, ci_high`` (on the rating scale,
+        1–10 by default; Student *t* interval), ``top2_pct, top2_ci_low,
+        top2_ci_high`` (percent of answers in the top two points, Wilson
+        interval), ``n`` (answers). Needs nobody rated appear with ``n = 0``
+        and empty values.
+    """
+    q = _q(a)
+    ratings = need_ratings(a)
+    labels = _need_labels(a)
+    groups = [by] if by else []
+    if by and by not in ratings.columns:
+        raise KeyError(f"need_scores: no respondent attribute {by!r}")
+    rows = []
+    keys = ratings[groups].drop_duplicates().dropna() if by else pd.DataFrame(index=[0])
+    for _, key in keys.iterrows():
+        sub = ratings if not by else ratings[ratings[by] == key[by]]
+        for measure, scale in ((S.IMPORTANCE, S.SCALE_IMPORTANCE), (S.PERFORMANCE, S.SCALE_PERFORMANCE)):
+            smin, smax = a.config.scale(scale).min, a.config.scale(scale).max
+            per_need = dict(tuple(sub.groupby(S.NEED_ID, observed=True)[measure]))
+            for need in labels[S.NEED_ID]:
+                vals = per_need.get(need, pd.Series(dtype=float))
+                row = {**({by: key[by]} if by else {}), S.NEED_ID: need, MEASURE: measure}
+                row.update(_score_one(vals, smin, smax, q.top_box_points, q.confidence_level))
+                rows.append(row)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return pd.DataFrame(columns=[*groups, S.NEED_ID, "need_name", S.PRIMARY_GROUP, MEASURE, MEAN, CI_LOW, CI_HIGH, TOP2, TOP2_LOW, TOP2_HIGH, N])
+    out = out.merge(labels, on=S.NEED_ID, how="left")
+    out[N] = out[N].astype("int64")
+    cols = [*groups, S.NEED_ID, "need_name", S.PRIMARY_GROUP, MEASURE, MEAN, CI_LOW, CI_HIGH, TOP2, TOP2_LOW, TOP2_HIGH, N]
+    return out[cols].reset_index(drop=True)
+
+
+def need_scores_wide(scores: pd.DataFrame) -> pd.DataFrame:
+    """One row per need (× group): ``importance_mean, importance_ci_low, …, performance_n``.
+
+    Parameters
+    ----------
+    scores
+        Output of :func:`need_scores`.
+
+    Returns
+    -------
+    DataFrame
+        ``[group,] need_id, need_name, primary_group`` then, for importance and
+        then performance, ``<measure>_mean, _ci_low, _ci_high, _top2_pct,
+        _top2_ci_low, _top2_ci_high, _n`` — the layout of ``need_scores.csv``.
+    """
+    ids = [c for c in scores.columns if c not in (MEASURE, MEAN, CI_LOW, CI_HIGH, TOP2, TOP2_LOW, TOP2_HIGH, N)]
+    parts = []
+    for measure in (S.IMPORTANCE, S.PERFORMANCE):
+        part = scores[scores[MEASURE] == measure].drop(columns=MEASURE).set_index(ids)
+        parts.append(part.add_prefix(f"{measure}_"))
+    return pd.concat(parts, axis=1).reset_index()
+
+
+# ---------------------------------------------------------------------------
+# Per respondent: satisfaction index, NPS category, role weight, segment
+# ---------------------------------------------------------------------------
+def satisfaction_index(a: Assessment) -> pd.DataFrame:
+    """Importance-weighted satisfaction index of every interviewee, 0–100.
+
+    Returns
+    -------
+    DataFrame
+        ``interview_id, satisfaction_index`` (0 = bottom of the performance
+        scale on every need, 100 = top; formula in the module docstring),
+        ``needs_rated`` (needs with both importance and performance).
+    """
+    r = need_ratings(a)
+    perf = a.config.scale(S.SCALE_PERFORMANCE)
+    both = r[r[S.IMPORTANCE].notna() & r[S.PERFORMANCE].notna()].copy()
+    both["_w"] = both[S.IMPORTANCE].clip(lower=0)
+    both["_wp"] = both["_w"] * perf.to_unit(both[S.PERFORMANCE])
+    both["_p"] = perf.to_unit(both[S.PERFORMANCE])
+    g = both.groupby(S.INTERVIEW_ID, sort=False).agg(w=("_w", "sum"), wp=("_wp", "sum"), p=("_p", "mean"), k=("_p", "size"))
+    index = np.where(g["w"] > 0, 100 * g["wp"] / g["w"].where(g["w"] > 0), 100 * g["p"])
+    out = pd.DataFrame({S.INTERVIEW_ID: g.index, SATISFACTION_INDEX: index, NEEDS_RATED: g["k"].to_numpy()})
+    out.loc[out[NEEDS_RATED] < _q(a).min_needs_for_index, SATISFACTION_INDEX] = np.nan
+    ids = r[[S.INTERVIEW_ID]].drop_duplicates()
+    out = ids.merge(out, on=S.INTERVIEW_ID, how="left")
+    out[NEEDS_RATED] = out[NEEDS_RATED].fillna(0).astype("int64")
+    return out.reset_index(drop=True)
+
+
+def answer_level(values: pd.Series | np.ndarray, top: float, second: float, middle: float) -> pd.Series:
+    """Verbal answer level of ratings: 4 best, 3 second best, 2 middle, 1 negative (``<NA>`` if missing).
+
+    Parameters
+    ----------
+    values
+        Ratings on their own scale.
+    top, second, middle
+        Lowest rating of the best, second-best and middle answer.
+    """
+    s = pd.Series(values, dtype=float)
+    lvl = np.select([s >= top, s >= second, s >= middle], [4, 3, 2], default=1)
+    return pd.Series(lvl, index=s.index, dtype="Int64").where(s.notna())
+
+
+def loyalty_segment(satisfaction: pd.Series, continue_: pd.Series, recommend: pd.Series, cuts: dict) -> pd.Series:
+    """Loyalty segment of each answer triple by the weakest-link rule (module docstring).
+
+    Parameters
+    ----------
+    satisfaction, continue_, recommend
+        The three answers on their own scales, aligned.
+    cuts
+        ``{column: SegmentCuts}`` as in ``config.quantitative.segments``.
+
+    Returns
+    -------
+    Series
+        Ordered categorical with categories :data:`SEGMENTS` (best first);
+        ``NaN`` when any of the three answers is missing.
+    """
+    levels = []
+    for name, values in ((S.SATISFACTION, satisfaction), (S.CONTINUE, continue_), (S.RECOMMEND, recommend)):
+        c = cuts[name]
+        levels.append(answer_level(values, c.top, c.second, c.middle).reset_index(drop=True))
+    frame = pd.concat(levels, axis=1)
+    weakest = frame.min(axis=1, skipna=False)
+    seg = weakest.map(lambda v: _LEVEL_TO_SEGMENT.get(int(v)) if pd.notna(v) else None)
+    out = pd.Categorical(seg, categories=list(SEGMENTS), ordered=True)
+    return pd.Series(out, index=pd.Series(satisfaction).index)
+
+
+def role_weights(a: Assessment, roles: pd.Series) -> pd.Series:
+    """Weight of each respondent by decision role (``quantitative.role_weights``; no role → user's weight)."""
+    w = _q(a).role_weights
+    return roles.astype("string").map(w).astype(float).fillna(w[S.DECISION_ROLES[-1]])
+
+
+def role_weights_table(a: Assessment) -> pd.DataFrame:
+    """The configured role weights: ``decision_role, weight, relative_weight`` (share of the total, %)."""
+    w = _q(a).role_weights
+    out = pd.DataFrame({S.DECISION_ROLE: list(S.DECISION_ROLES), "weight": [w[r] for r in S.DECISION_ROLES]})
+    out["relative_weight_pct"] = 100 * out["weight"] / out["weight"].sum()
+    return out
+
+
+def respondent_loyalty(a: Assessment) -> pd.DataFrame:
+    """One row per interview: loyalty answers, satisfaction index, NPS category, role weight, segment.
+
+    Returns
+    -------
+    DataFrame
+        ``interview_id, account_id, location_id, level, department,
+        decision_role, wave[, account_name, site]``, the loyalty answers
+        ``satisfaction, recommend, continue, increase, share_of_wallet_pct``
+        (on their scales), ``satisfaction_index`` (0–100, NaN without
+        ratings), ``needs_rated``, ``nps_category`` (promoter / passive /
+        detractor), ``role_weight`` and ``loyalty_segment`` (Secure /
+        Favorable / Vulnerable / At risk). Interviews without a loyalty row
+        are included with empty answers.
+    """
+    a.require(S.LOYALTY, S.INTERVIEWS, S.CONTACTS, step="loyalty")
+    q = _q(a)
+    resp = a.respondents()
+    keep = [S.INTERVIEW_ID, *(c for c in _ATTRS if c in resp.columns)]
+    out = resp[keep].merge(a.loyalty, on=S.INTERVIEW_ID, how="left", suffixes=("", "_loyalty"))
+    if a.has(S.RATINGS):
+        out = out.merge(satisfaction_index(a), on=S.INTERVIEW_ID, how="left")
+        out[NEEDS_RATED] = out[NEEDS_RATED].fillna(0).astype("int64")
+    else:
+        out[SATISFACTION_INDEX] = np.nan
+        out[NEEDS_RATED] = 0
+    out[NPS_CATEGORY] = stats.nps_category(out[S.RECOMMEND], q.nps.promoter_min, q.nps.detractor_max).to_numpy()
+    out[ROLE_WEIGHT] = role_weights(a, out[S.DECISION_ROLE]).to_numpy()
+    out[SEGMENT] = loyalty_segment(out[S.SATISFACTION], out[S.CONTINUE], out[S.RECOMMEND], q.segments).to_numpy()
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# Loyalty indicators, current behaviour from sales history
+# ---------------------------------------------------------------------------
+def loyalty_indicators(a: Assessment, by: str | None = None) -> pd.DataFrame:
+    """Mean and top-2-box share of every loyalty indicator, with intervals.
+
+    Parameters
+    ----------
+    by
+        Optional respondent attribute to break down by (e.g. ``"account_id"``).
+
+    Returns
+    -------
+    DataFrame
+        ``[by,] indicator, kind`` (satisfaction / current behaviour / future
+        behaviour), ``mean, ci_low, ci_high`` (on the indicator's scale; share
+        of wallet in %), ``top2_pct, top2_ci_low, top2_ci_high`` (percent in the
+        top two points; empty for share of wallet), ``n``.
+    """
+    q = _q(a)
+    resp = respondent_loyalty(a)
+    scales = {c.name: c.scale for c in S.TABLES[S.LOYALTY].columns}
+    groups = [(None, resp)] if not by else [(k, g) for k, g in resp.groupby(by, observed=True, sort=True)]
+    rows = []
+    for key, sub in groups:
+        for col, kind in LOYALTY_INDICATORS:
+            if col not in sub.columns:
+                continue
+            row = {**({by: key} if by else {}), INDICATOR: col, KIND: kind}
+            if scales[col] == S.SCALE_PERCENT:
+                est = _bounded(stats.mean_ci(sub[col], q.confidence_level), *_scale_bounds(a, col))
+                row.update({MEAN: est.estimate, CI_LOW: est.ci_low, CI_HIGH: est.ci_high, TOP2: np.nan, TOP2_LOW: np.nan,
+                            TOP2_HIGH: np.nan, N: est.n})
+            else:
+                row.update(_score_one(sub[col], *_scale_bounds(a, col), q.top_box_points, q.confidence_level))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _period_start(period: str) -> pd.Timestamp:
+    p = str(period)
+    if "-Q" in p:
+        return pd.Period(p.replace("-", ""), freq="Q").start_time
+    if len(p) == 7:
+        return pd.Period(p, freq="M").start_time
+    return pd.Period(p, freq="Y").start_time
+
+
+def _period_kind(period: str) -> str:
+    p = str(period)
+    return "quarter" if "-Q" in p else ("month" if len(p) == 7 else "year")
+
+
+def sales_behaviour(a: Assessment) -> pd.DataFrame:
+    """Current buying behaviour of each account from ``sales_history``: repeat purchase and trend.
+
+    Each account's periods of its most frequent granularity (years, quarters
+    or months) are compared.
+
+    Returns
+    -------
+    DataFrame
+        ``account_id, periods`` (count), ``first_period, last_period``,
+        ``revenue_first, revenue_last`` (client currency),
+        ``revenue_change_pct`` (last versus first period, %; empty when the
+        first is 0), ``repeat_pct`` (percent of periods with revenue > 0).
+        Empty (with those columns) when the assessment has no sales history.
+    """
+    cols = [S.ACCOUNT_ID, "periods", "first_period", "last_period", "revenue_first", "revenue_last", "revenue_change_pct", "repeat_pct"]
+    if not a.has(S.SALES_HISTORY) or a.sales_history.empty:
+        return pd.DataFrame(columns=cols)
+    sh = a.sales_history[[S.ACCOUNT_ID, S.PERIOD, S.REVENUE]].copy()
+    sh["_kind"] = sh[S.PERIOD].map(_period_kind)
+    sh["_start"] = sh[S.PERIOD].map(_period_start)
+    rows = []
+    for acc, g in sh.groupby(S.ACCOUNT_ID, sort=True):
+        kind = g["_kind"].value_counts().idxmax()
+        g = g[g["_kind"] == kind].sort_values("_start")
+        first, last = g.iloc[0], g.iloc[-1]
+        change = 100 * (last[S.REVENUE] - first[S.REVENUE]) / first[S.REVENUE] if first[S.REVENUE] > 0 else np.nan
+        rows.append({S.ACCOUNT_ID: acc, "periods": len(g), "first_period": first[S.PERIOD], "last_period": last[S.PERIOD],
+                     "revenue_first": first[S.REVENUE], "revenue_last": last[S.REVENUE], "revenue_change_pct": change,
+                     "repeat_pct": 100 * float((g[S.REVENUE] > 0).mean())})
+    return pd.DataFrame(rows, columns=cols)
+
+
+# ---------------------------------------------------------------------------
+# Per account and roll-up
+# ---------------------------------------------------------------------------
+def _account_nps_class(mean_recommend: float, a: Assessment) -> float:
+    if pd.isna(mean_recommend):
+        return np.nan
+    rule = _q(a).nps
+    return 100.0 if mean_recommend >= rule.promoter_min else (-100.0 if mean_recommend <= rule.detractor_max else 0.0)
+
+
+def account_loyalty(a: Assessment) -> pd.DataFrame:
+    """Loyalty and satisfaction of every interviewed account, three ways, with its loyalty segment.
+
+    Returns
+    -------
+    DataFrame
+        One row per account with interviews, most at-risk first:
+        ``account_id, account_name, n_interviews, small_sample`` (fewer than
+        ``small_account_interviews``),
+        ``nps_all, nps_all_ci_low, nps_all_ci_high`` (every interview counts
+        once; −100…100, adjusted Wald interval),
+        ``nps_account_avg`` (the account's mean likelihood to recommend
+        classified: +100 promoter account, 0 passive, −100 detractor),
+        ``recommend_mean, recommend_ci_low, recommend_ci_high`` (0–10),
+        ``nps_role_weighted, nps_role_weighted_ci_low, _ci_high``,
+        ``satisfaction, satisfaction_ci_low, satisfaction_ci_high`` (mean
+        overall satisfaction on its scale; the account average),
+        ``satisfaction_role_weighted`` (+ interval),
+        ``satisfaction_index`` (0–100, + interval), ``continue_mean,
+        increase_mean, share_of_wallet_pct`` (means), ``loyalty_segment``
+        (weakest-link rule on the role-weighted mean answers),
+        ``secure_n, favorable_n, vulnerable_n, at_risk_n, unclassified_n``
+        (respondents per segment), and, with a sales history,
+        ``revenue_change_pct, repeat_pct`` (see :func:`sales_behaviour`).
+    """
+    q = _q(a)
+    lvl = q.confidence_level
+    resp = respondent_loyalty(a)
+    names = a.accounts.set_index(S.ACCOUNT_ID)[S.ACCOUNT_NAME] if S.ACCOUNT_NAME in a.accounts.columns else pd.Series(dtype="string")
+    rows = []
+    for acc, g in resp.groupby(S.ACCOUNT_ID, observed=True, sort=True):
+        w = g[ROLE_WEIGHT]
+        allr = stats.nps(g[S.RECOMMEND], lvl, None, q.nps.promoter_min, q.nps.detractor_max)
+        rw = stats.nps(g[S.RECOMMEND], lvl, w, q.nps.promoter_min, q.nps.detractor_max)
+        rec = _bounded(stats.mean_ci(g[S.RECOMMEND], lvl), *_scale_bounds(a, S.RECOMMEND))
+        sat = _bounded(stats.mean_ci(g[S.SATISFACTION], lvl), *_scale_bounds(a, S.SATISFACTION))
+        sat_w = _bounded(stats.mean_ci(g[S.SATISFACTION], lvl, w), *_scale_bounds(a, S.SATISFACTION))
+        si = _bounded(stats.mean_ci(g[SATISFACTION_INDEX], lvl), 0.0, 100.0)
+        means_w = {c: stats.mean_ci(g[c], lvl, w).estimate for c in SEGMENT_ITEMS}
+        seg = loyalty_segment(pd.Series([means_w[S.SATISFACTION]]), pd.Series([means_w[S.CONTINUE]]),
+                              pd.Series([means_w[S.RECOMMEND]]), q.segments).iloc[0]
+        counts = g[SEGMENT].value_counts()
+        row = {
+            S.ACCOUNT_ID: acc, ACCOUNT_NAME_LABEL: names.get(acc, pd.NA), "n_interviews": len(g),
+            "small_sample": len(g) < q.small_account_interviews,
+            "nps_all": allr.nps, "nps_all_ci_low": allr.ci_low, "nps_all_ci_high": allr.ci_high,
+            "nps_account_avg": _account_nps_class(rec.estimate, a),
+            **rec.columns("recommend_mean"),
+            "nps_role_weighted": rw.nps, "nps_role_weighted_ci_low": rw.ci_low, "nps_role_weighted_ci_high": rw.ci_high,
+            **sat.columns(S.SATISFACTION), **sat_w.columns("satisfaction_role_weighted"), **si.columns(SATISFACTION_INDEX),
+            "continue_mean": g[S.CONTINUE].mean(), "increase_mean": g[S.INCREASE].mean(),
+            "share_of_wallet_pct": g[S.SHARE_OF_WALLET].mean(),
+            SEGMENT: seg if pd.notna(seg) else pd.NA,
+            **{f"{s.lower().replace(' ', '_')}_n": int(counts.get(s, 0)) for s in SEGMENTS},
+            "unclassified_n": int(g[SEGMENT].isna().sum()),
+        }
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out[SEGMENT] = pd.Categorical(out[SEGMENT], categories=list(SEGMENTS), ordered=True)
+    sales = sales_behaviour(a)
+    if not sales.empty:
+        out = out.merge(sales[[S.ACCOUNT_ID, "revenue_change_pct", "repeat_pct"]], on=S.ACCOUNT_ID, how="left")
+    order = out[SEGMENT].cat.codes.replace(-1, len(SEGMENTS))
+    out = out.assign(_o=-order).sort_values(["_o", S.SATISFACTION], ascending=[True, True], kind="stable").drop(columns="_o")
+    return out.reset_index(drop=True)
+
+
+def rollup(a: Assessment) -> pd.DataFrame:
+    """NPS, satisfaction and satisfaction index over all interviewed accounts, three ways.
+
+    Returns
+    -------
+    DataFrame
+        ``metric`` (``"NPS"``, ``"Satisfaction"``, ``"Satisfaction index"``),
+        ``method`` (All responses / Average per account / Role-weighted),
+        ``estimate, ci_low, ci_high`` (NPS −100…100; satisfaction on its
+        scale; index 0–100), ``n`` and ``unit`` (interviews or accounts: the
+        units the interval treats as independent).
+    """
+    q = _q(a)
+    lvl = q.confidence_level
+    resp = respondent_loyalty(a)
+    acc = account_loyalty(a)
+    w = resp[ROLE_WEIGHT]
+    rows = []
+
+    def add(metric: str, method: str, est: float, low: float, high: float, n: int, unit: str) -> None:
+        rows.append({METRIC: metric, METHOD: method, ESTIMATE: est, CI_LOW: low, CI_HIGH: high, N: n, UNIT: unit})
+
+    for label, kw in ((ALL_RESPONSES, {}), (ROLE_WEIGHTED, {"weights": w})):
+        r = stats.nps(resp[S.RECOMMEND], lvl, kw.get("weights"), q.nps.promoter_min, q.nps.detractor_max)
+        add("NPS", label, r.nps, r.ci_low, r.ci_high, r.n, "interviews")
+        for metric, col in (("Satisfaction", S.SATISFACTION), ("Satisfaction index", SATISFACTION_INDEX)):
+            e = _bounded(stats.mean_ci(resp[col], lvl, kw.get("weights")), *_scale_bounds(a, col))
+            add(metric, label, e.estimate, e.ci_low, e.ci_high, e.n, "interviews")
+    if not acc.empty:
+        cls = acc["nps_account_avg"].dropna()
+        n_acc = len(cls)
+        p, d = (float((cls > 0).mean()), float((cls < 0).mean())) if n_acc else (np.nan, np.nan)
+        v, lo, hi = stats.nps_from_shares(p, d, n_acc, lvl)
+        add("NPS", ACCOUNT_AVERAGE, v, lo, hi, n_acc, "accounts")
+        for metric, col in (("Satisfaction", S.SATISFACTION), ("Satisfaction index", SATISFACTION_INDEX)):
+            e = _bounded(stats.mean_ci(acc[col], lvl), *_scale_bounds(a, col))
+            add(metric, ACCOUNT_AVERAGE, e.estimate, e.ci_low, e.ci_high, e.n, "accounts")
+    out = pd.DataFrame(rows)
+    out["_m"] = out[METHOD].map({m: i for i, m in enumerate(ROLLUP_METHODS)})
+    out["_k"] = out[METRIC].map({"NPS": 0, "Satisfaction": 1, "Satisfaction index": 2})
+    return out.sort_values(["_k", "_m"]).drop(columns=["_m", "_k"]).reset_index(drop=True)
+
+
+def segment_shares(a: Assessment, by: str = S.ACCOUNT_ID) -> pd.DataFrame:
+    """Respondents per loyalty segment, per group, with Wilson intervals.
+
+    Returns
+    -------
+    DataFrame
+        ``<by>, loyalty_segment, n`` (respondents in the segment), ``total``
+        (classified respondents of the group), ``share_pct, ci_low, ci_high``
+        (percent, Wilson interval); every segment listed for every group.
+    """
+    q = _q(a)
+    resp = respondent_loyalty(a)
+    resp = resp[resp[SEGMENT].notna()]
+    rows = []
+    for key, g in resp.groupby(by, observed=True, sort=True):
+        total = len(g)
+        counts = g[SEGMENT].value_counts()
+        for seg in SEGMENTS:
+            k = int(counts.get(seg, 0))
+            share, low, high = stats.proportion_ci(k, total, q.confidence_level)
+            rows.append({by: key, SEGMENT: seg, N: k, "total": total, "share_pct": 100 * share, CI_LOW: 100 * low, CI_HIGH: 100 * high})
+    return pd.DataFrame(rows, columns=[by, SEGMENT, N, "total", "share_pct", CI_LOW, CI_HIGH])
+
+
+# ---------------------------------------------------------------------------
+# Key drivers
+# ---------------------------------------------------------------------------
+LEVEL_NEED, LEVEL_GROUP, LEVEL_CORRELATION = "need", "primary group", "correlation only"
+KEY_DRIVER, HIDDEN_DRIVER, BASIC, LOW_PRIORITY = "Key driver", "Hidden driver", "Basic expectation", "Low priority"
+QUADRANTS: tuple[str, ...] = (KEY_DRIVER, HIDDEN_DRIVER, BASIC, LOW_PRIORITY)
+
+
+def driver_matrix(a: Assessment, outcome: str) -> tuple[pd.DataFrame, pd.Series, list[str]]:
+    """Respondent × need performance matrix and the outcome, ready for relative weights.
+
+    Needs rated by fewer than ``drivers.min_share_rated`` of the respondents
+    who answered ``outcome`` are left out; respondents missing more than
+    ``drivers.max_missing_share`` of the remaining needs are left out; the
+    remaining gaps are filled with the need's mean (mean imputation, noted).
+
+    Returns
+    -------
+    (x, y, notes)
+        ``x`` indexed by interview id, one column per need (performance on its
+        scale); ``y`` the outcome; ``notes`` what was left out or filled in.
+    """
+    cfg = _q(a).drivers
+    notes: list[str] = []
+    resp = respondent_loyalty(a)
+    y = resp.set_index(S.INTERVIEW_ID)[outcome].dropna()
+    r = need_ratings(a)
+    wide = r.pivot_table(index=S.INTERVIEW_ID, columns=S.NEED_ID, values=S.PERFORMANCE, aggfunc="first", observed=True)
+    all_needs = list(_need_labels(a)[S.NEED_ID])
+    wide = wide.reindex(index=y.index, columns=all_needs)
+    rated = wide.notna().mean()
+    dropped = [c for c in wide.columns if rated[c] < cfg.min_share_rated]
+    if dropped:
+        notes.append(f"Left out of the driver model, rated by fewer than {cfg.min_share_rated:.0%} of respondents: {', '.join(map(str, dropped))}.")
+    wide = wide.drop(columns=dropped)
+    if wide.shape[1]:
+        missing = wide.isna().mean(axis=1)
+        gone = missing[missing > cfg.max_missing_share].index
+        if len(gone):
+            notes.append(f"{len(gone)} respondent(s) left out: they rated fewer than {1 - cfg.max_missing_share:.0%} of the needs.")
+        wide = wide.drop(index=gone)
+        filled = int(wide.isna().sum().sum())
+        if filled:
+            notes.append(f"{filled} missing performance rating(s) ({filled / wide.size:.1%}) filled with the need's mean.")
+        wide = wide.fillna(wide.mean())
+    return wide, y.loc[wide.index], notes
+
+
+def _group_matrix(x: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    groups = labels.set_index(S.NEED_ID)[S.PRIMARY_GROUP].reindex(x.columns)
+    return x.T.groupby(groups.to_numpy(), sort=False).mean().T
+
+
+def _quadrants(stated: pd.Series, derived: pd.Series, derived_cut: float) -> pd.Series:
+    stated_cut = stated.median()
+    hi_s = stated >= stated_cut
+    hi_d = derived >= derived_cut
+    out = np.select([hi_s & hi_d, ~hi_s & hi_d, hi_s & ~hi_d], [KEY_DRIVER, HIDDEN_DRIVER, BASIC], default=LOW_PRIORITY)
+    return pd.Series(out, index=stated.index).where(stated.notna() & derived.notna())
+
+
+def key_drivers(a: Assessment, outcomes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Derived importance of each need for each outcome (relative weights, Johnson 2000).
+
+    What is modelled depends on the respondents available (``n``) for the
+    number of predictors ``p``: with ``n ≥ min_respondents_per_predictor · p``
+    every need is a predictor; otherwise, when the needs table gives primary
+    groups and there are enough respondents for them, the group means are the
+    predictors; otherwise only each need's squared correlation with the
+    outcome is shown (``raw_weight`` = r², no shares of R²). Below
+    ``min_respondents`` nothing is computed. ``DataFrame.attrs["notes"]``
+    says which case applied and why.
+
+    Parameters
+    ----------
+    outcomes
+        Loyalty columns to explain (default ``drivers.outcomes``).
+
+    Returns
+    -------
+    DataFrame
+        One row per outcome × driver: ``outcome, level`` (need / primary
+        group / correlation only), ``driver`` (need id or group name),
+        ``need_id`` (empty at group level), ``need_name, primary_group,
+        raw_weight, ci_low, ci_high`` (share of the outcome's variance, 0–1,
+        percentile bootstrap interval), ``pct_of_r2, pct_ci_low, pct_ci_high``
+        (percent of R²), ``rank`` (1 = strongest), ``stated_importance`` (mean
+        importance rating), ``performance_mean``, ``quadrant`` (Key driver /
+        Hidden driver / Basic expectation / Low priority: stated importance at
+        or above the median of the drivers, derived importance at or above an
+        equal share of R²), ``r2, r2_ci_low, r2_ci_high, n``.
+    """
+    q = _q(a)
+    cfg = q.drivers
+    labels = _need_labels(a)
+    r = need_ratings(a)
+    notes: list[str] = []
+    frames = []
+    outcomes = list(outcomes or cfg.outcomes)
+    order = {o: i for i, o in enumerate(outcomes)}
+    for outcome in outcomes:
+        x, y, why = driver_matrix(a, outcome)
+        notes += [f"{outcome}: {w}" for w in why]
+        n, p = len(y), x.shape[1]
+        if n < cfg.min_respondents or p == 0:
+            notes.append(f"{outcome}: only {n} respondents with the answer and {p} rated needs; at least "
+                         f"{cfg.min_respondents} respondents are needed for a driver analysis, so none is shown.")
+            continue
+        stated_need = r.groupby(S.NEED_ID, observed=True)[S.IMPORTANCE].mean()
+        perf_need = x.mean()
+        groups_known = labels[S.PRIMARY_GROUP].notna().all() and a.has(S.NEEDS)
+        level = LEVEL_NEED
+        if n < cfg.min_respondents_per_predictor * p:
+            gx = _group_matrix(x, labels) if groups_known else None
+            if gx is not None and gx.shape[1] >= 2 and n >= cfg.min_respondents_per_predictor * gx.shape[1]:
+                level = LEVEL_GROUP
+                notes.append(f"{outcome}: {n} respondents are too few for {p} needs (at least {cfg.min_respondents_per_predictor:g} per "
+                             f"need, {cfg.min_respondents_per_predictor * p:g} in all), so the needs are combined into their "
+                             f"{gx.shape[1]} primary groups (mean performance of the group's needs).")
+                x = gx
+            else:
+                level = LEVEL_CORRELATION
+                notes.append(f"{outcome}: {n} respondents are too few for a multivariate model of {p} needs (at least "
+                             f"{cfg.min_respondents_per_predictor * p:g} needed), so each need's squared correlation with "
+                             f"{outcome} is shown instead; these overlap and do not add up to an R².")
+        if level == LEVEL_CORRELATION:
+            table = _correlation_table(x, y, q.confidence_level)
+        else:
+            table = bootstrap_relative_weights(x, y, cfg.bootstrap_resamples, q.confidence_level, cfg.seed)
+        fit = dict(table.attrs)
+        table.index.name = "driver"
+        table = table.reset_index()
+        table.insert(0, "level", level)
+        table.insert(0, "outcome", outcome)
+        if level == LEVEL_GROUP:
+            table[S.NEED_ID] = pd.NA
+            table["need_name"] = pd.NA
+            table[S.PRIMARY_GROUP] = table["driver"]
+            need_group = labels.set_index(S.NEED_ID)[S.PRIMARY_GROUP]
+            table["stated_importance"] = table["driver"].map(stated_need.groupby(need_group.reindex(stated_need.index).to_numpy()).mean())
+            table["performance_mean"] = table["driver"].map(x.mean())
+        else:
+            table[S.NEED_ID] = table["driver"]
+            table = table.merge(labels, on=S.NEED_ID, how="left")
+            table["stated_importance"] = table[S.NEED_ID].map(stated_need)
+            table["performance_mean"] = table[S.NEED_ID].map(perf_need)
+        derived = table["pct_of_r2"] if level != LEVEL_CORRELATION else table["raw_weight"]
+        cut = 100 / len(table) if level != LEVEL_CORRELATION else table["raw_weight"].mean()
+        table["quadrant"] = _quadrants(table["stated_importance"], derived, cut).to_numpy()
+        for k in ("r2", "r2_ci_low", "r2_ci_high"):
+            table[k] = fit.get(k, np.nan)
+        table["n"] = n
+        frames.append(table)
+    cols = ["outcome", "level", "driver", S.NEED_ID, "need_name", S.PRIMARY_GROUP, "raw_weight", "ci_low", "ci_high",
+            "pct_of_r2", "pct_ci_low", "pct_ci_high", "rank", "stated_importance", "performance_mean", "quadrant",
+            "r2", "r2_ci_low", "r2_ci_high", "n"]
+    out = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    out = out.sort_values("rank", kind="stable").sort_values("outcome", key=lambda s: s.map(order), kind="stable")
+    out = out.reset_index(drop=True)
+    out.attrs["notes"] = notes
+    return out
+
+
+def _correlation_table(x: pd.DataFrame, y: pd.Series, level: float) -> pd.DataFrame:
+    from scipy import stats as sps
+
+    rows = {}
+    z = sps.norm.ppf(0.5 + level / 2)
+    n = len(y)
+    for c in x.columns:
+        if x[c].std() == 0 or y.std() == 0 or n < 4:
+            rows[c] = (0.0, np.nan, np.nan)
+            continue
+        r = float(np.corrcoef(x[c], y)[0, 1])
+        zr, se = np.arctanh(np.clip(r, -0.999999, 0.999999)), 1 / np.sqrt(n - 3)
+        lo, hi = np.tanh(zr - z * se), np.tanh(zr + z * se)
+        lo2 = 0.0 if lo <= 0 <= hi else min(lo * lo, hi * hi)
+        rows[c] = (r * r, lo2, max(lo * lo, hi * hi))
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=["raw_weight", "ci_low", "ci_high"])
+    for c in ("pct_of_r2", "pct_ci_low", "pct_ci_high"):
+        out[c] = np.nan
+    out["rank"] = out["raw_weight"].rank(ascending=False, method="min").astype(int)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Comparisons
+# ---------------------------------------------------------------------------
+COMPARISON_FACTORS: tuple[str, ...] = (S.ACCOUNT_ID, S.LOCATION_ID, S.LEVEL, S.DEPARTMENT, S.DECISION_ROLE, S.WAVE)
+"""Respondent attributes compared (locations within their account)."""
+COMPARISON_MEASURES: tuple[str, ...] = (S.SATISFACTION, SATISFACTION_INDEX, S.RECOMMEND, S.CONTINUE, S.INCREASE, S.SHARE_OF_WALLET)
+"""Per-respondent measures compared."""
+HIGHER, LOWER, NO_DIFFERENCE, TOO_FEW = "higher than the rest", "lower than the rest", "no difference shown", "too few answers"
+
+
+def compare_groups(
+    a: Assessment,
+    factors: Iterable[str] = COMPARISON_FACTORS,
+    measures: Iterable[str] = COMPARISON_MEASURES,
+) -> pd.DataFrame:
+    """Each group against the rest of the respondents, with small-sample tests and effect sizes.
+
+    For every factor (account, location, level, department, decision role,
+    wave) and measure, each group's answers are compared with everybody
+    else's — for locations, with the other sites of the same account — by a
+    two-sided Mann–Whitney *U* test (permutation *p*-value when the smaller
+    side has fewer than ``comparisons.permutation_below`` answers, normal
+    approximation with tie correction otherwise); *p*-values are Holm-corrected within each factor (all its groups × measures). A
+    difference is called only when the corrected *p* is below
+    ``comparisons.alpha`` **and** |Cliff's δ| reaches ``comparisons.min_effect``.
+
+    Returns
+    -------
+    DataFrame
+        ``factor, within`` (account id for locations, else empty), ``group,
+        group_label, measure, n_group, n_rest, mean_group, mean_rest,
+        diff`` (group − rest, on the measure's scale), ``diff_ci_low,
+        diff_ci_high`` (Welch interval), ``cliffs_delta`` (−1…1), ``effect``
+        (negligible / small / medium / large), ``p_value, p_holm, verdict``
+        (higher than the rest / lower than the rest / no difference shown /
+        too few answers). ``attrs["notes"]`` lists factors not compared and why.
+    """
+    cfg = _q(a).comparisons
+    level = _q(a).confidence_level
+    resp = respondent_loyalty(a)
+    measures = [m for m in measures if m in resp.columns]
+    notes: list[str] = []
+    frames = []
+    for factor in factors:
+        if factor not in resp.columns or (resp[factor].dropna().nunique() < 2 and factor != S.LOCATION_ID):
+            notes.append(f"{factor}: fewer than two groups, nothing to compare.")
+            continue
+        rows = []
+        blocks = resp.groupby(S.ACCOUNT_ID, observed=True) if factor == S.LOCATION_ID else [(None, resp)]
+        for within, block in blocks:
+            groups = block[factor].dropna().unique()
+            if len(groups) < 2:
+                continue
+            for grp in sorted(groups, key=str):
+                mask = (block[factor] == grp).fillna(False).to_numpy(bool)
+                label = _group_label(block[mask], factor, grp)
+                for m in measures:
+                    x, rest = block.loc[mask, m].dropna(), block.loc[~mask, m].dropna()
+                    row = {"factor": factor, "within": within if within is not None else pd.NA, "group": str(grp),
+                           "group_label": label, MEASURE: m, "n_group": len(x), "n_rest": len(rest),
+                           "mean_group": x.mean() if len(x) else np.nan, "mean_rest": rest.mean() if len(rest) else np.nan}
+                    diff, lo, hi = stats.welch_diff_ci(x, rest, level)
+                    row.update(diff=diff, diff_ci_low=lo, diff_ci_high=hi)
+                    small = len(x) < cfg.min_group_size or len(rest) < cfg.min_group_size
+                    row["cliffs_delta"] = np.nan if small else stats.cliffs_delta(x, rest)
+                    row["effect"] = stats.cliffs_band(row["cliffs_delta"])
+                    row["p_value"] = np.nan if small else stats.mann_whitney_p(
+                        x, rest, cfg.permutation_resamples, cfg.seed, cfg.permutation_below)
+                    rows.append(row)
+        if not rows:
+            notes.append(f"{factor}: no account has two groups to compare.")
+            continue
+        f = pd.DataFrame(rows)
+        f["p_holm"] = stats.holm(f["p_value"])
+        frames.append(f)
+    cols = ["factor", "within", "group", "group_label", MEASURE, "n_group", "n_rest", "mean_group", "mean_rest", "diff",
+            "diff_ci_low", "diff_ci_high", "cliffs_delta", "effect", "p_value", "p_holm", "verdict"]
+    if not frames:
+        out = pd.DataFrame(columns=cols)
+        out.attrs["notes"] = notes
+        return out
+    out = pd.concat(frames, ignore_index=True)
+    holds = (out["p_holm"] < cfg.alpha) & (out["cliffs_delta"].abs() >= cfg.min_effect)
+    out["verdict"] = np.select(
+        [out["p_value"].isna() & (out[["n_group", "n_rest"]].min(axis=1) < cfg.min_group_size), holds & (out["diff"] > 0), holds & (out["diff"] < 0)],
+        [TOO_FEW, HIGHER, LOWER], default=NO_DIFFERENCE,
+    )
+    out = out[cols]
+    out.attrs["notes"] = notes
+    return out
+
+
+def _group_label(rows: pd.DataFrame, factor: str, group: object) -> str:
+    if factor == S.ACCOUNT_ID and ACCOUNT_NAME_LABEL in rows.columns and rows[ACCOUNT_NAME_LABEL].notna().any():
+        return f"{group} {rows[ACCOUNT_NAME_LABEL].dropna().iloc[0]}"
+    if factor == S.LOCATION_ID and S.SITE in rows.columns and rows[S.SITE].notna().any():
+        return f"{group} {rows[S.SITE].dropna().iloc[0]}"
+    return str(group)
+
+
+OMNIBUS_FACTORS: tuple[str, ...] = (S.ACCOUNT_ID, S.LEVEL, S.DEPARTMENT, S.DECISION_ROLE, S.WAVE)
+"""Factors of :func:`omnibus_tests` (sites differ mostly because their accounts do; see :func:`compare_groups`)."""
+
+
+def omnibus_tests(
+    a: Assessment,
+    factors: Iterable[str] = OMNIBUS_FACTORS,
+    measures: Iterable[str] = COMPARISON_MEASURES,
+) -> pd.DataFrame:
+    """Kruskal–Wallis test of every factor × measure, Holm-corrected over the whole table.
+
+    Groups with fewer than ``comparisons.min_group_size`` answers are left
+    out. Sites are not in the default factors: across accounts they differ
+    mostly because their accounts do (:func:`compare_groups` compares sites
+    within their account).
+
+    Returns
+    -------
+    DataFrame
+        ``factor, measure, groups`` (compared), ``n``, ``h, p_value, p_holm,
+        epsilon_squared`` (ε² = H / (n − 1), 0–1), ``differs`` (True when
+        ``p_holm < alpha``).
+    """
+    cfg = _q(a).comparisons
+    resp = respondent_loyalty(a)
+    rows = []
+    for factor in factors:
+        if factor not in resp.columns:
+            continue
+        for m in measures:
+            if m not in resp.columns:
+                continue
+            sub = resp[[factor, m]].dropna()
+            groups = [g[m].to_numpy(float) for _, g in sub.groupby(factor, observed=True) if len(g) >= cfg.min_group_size]
+            if len(groups) < 2:
+                continue
+            h, p, eps = stats.kruskal(groups)
+            rows.append({"factor": factor, MEASURE: m, "groups": len(groups), N: int(sum(len(g) for g in groups)),
+                         "h": h, "p_value": p, "epsilon_squared": eps})
+    out = pd.DataFrame(rows, columns=["factor", MEASURE, "groups", N, "h", "p_value", "epsilon_squared"])
+    out["p_holm"] = stats.holm(out["p_value"]) if len(out) else pd.Series(dtype=float)
+    out["differs"] = out["p_holm"] < cfg.alpha
+    return out[["factor", MEASURE, "groups", N, "h", "p_value", "p_holm", "epsilon_squared", "differs"]]
+
+
+# ---------------------------------------------------------------------------
+# What the report should warn about
+# ---------------------------------------------------------------------------
+def sample_notes(a: Assessment) -> list[str]:
+    """Plain-language warnings about sample sizes: small accounts, needs never rated, missing answers.
+
+    Returns
+    -------
+    list of str
+        Empty when there is nothing to warn about.
+    """
+    q = _q(a)
+    notes = []
+    if a.has(S.INTERVIEWS, S.CONTACTS):
+        per = a.respondents().groupby(S.ACCOUNT_ID, observed=True).size()
+        small = per[per < q.small_account_interviews]
+        if len(small):
+            listed = ", ".join(f"{k} ({v})" for k, v in small.items())
+            notes.append(f"Fewer than {q.small_account_interviews} interviews: {listed}. Their figures carry wide intervals; "
+                         f"read them as indications, not measurements.")
+    if a.has(S.RATINGS):
+        scores = need_scores(a)
+        never = scores.loc[(scores[MEASURE] == S.PERFORMANCE) & (scores[N] == 0), S.NEED_ID].tolist()
+        if never:
+            notes.append(f"Never rated for performance: {', '.join(map(str, never))}. These needs have no scores and take no "
+                         f"part in the satisfaction index or the driver analysis.")
+    if a.has(S.LOYALTY, S.INTERVIEWS, S.CONTACTS):
+        resp = respondent_loyalty(a)
+        unclassified = int(resp[SEGMENT].isna().sum())
+        if unclassified:
+            notes.append(f"{unclassified} interview(s) lack satisfaction, continue or recommend and have no loyalty segment.")
+    return notes
+
+
+def headline_figures(resp: pd.DataFrame, accounts: pd.DataFrame, roll: pd.DataFrame) -> list[tuple[str, float]]:
+    """Key figures for the report header and the landing page.
+
+    Parameters
+    ----------
+    resp, accounts, roll
+        Outputs of :func:`respondent_loyalty`, :func:`account_loyalty` and :func:`rollup`.
+
+    Returns
+    -------
+    list of (label, value)
+        Interviews, accounts interviewed, NPS (all responses, −100…100), mean
+        overall satisfaction, mean satisfaction index (0–100), accounts in the
+        At risk and Vulnerable segments.
+    """
+    r = roll.set_index([METRIC, METHOD])[ESTIMATE]
+    seg = accounts[SEGMENT].astype("string") if not accounts.empty else pd.Series(dtype="string")
+    return [
+        ("Interviews", int(len(resp))),
+        ("Accounts interviewed", int(resp[S.ACCOUNT_ID].nunique())),
+        ("NPS, all responses", float(r.get(("NPS", ALL_RESPONSES), np.nan))),
+        ("Mean satisfaction", float(r.get(("Satisfaction", ALL_RESPONSES), np.nan))),
+        ("Satisfaction index (0-100)", float(r.get(("Satisfaction index", ALL_RESPONSES), np.nan))),
+        ("Accounts at risk", int((seg == AT_RISK).sum())),
+        ("Accounts vulnerable", int((seg == VULNERABLE).sum())),
+    ]
