@@ -1,0 +1,472 @@
+"""GAP analysis: priorities versus perceptions, customer to customer, location to location, company to competitor.
+
+Method
+------
+Comparable scales
+    Importance and performance are rated on their configured scales
+    (``scales.importance``, ``scales.performance``; default both 1–10).
+    Importance is mapped linearly onto the performance scale
+    (``perf_min + (imp − imp_min) / (imp_max − imp_min) · (perf_max − perf_min)``),
+    the identity with the defaults, so a gap is in performance-scale points.
+Gap per need
+    For each respondent who rated both, ``gap = importance − performance``
+    (positive: the need matters more than we deliver). The mean gap gets a
+    Student *t* interval of the paired differences (:func:`cra_helpers.stats.mean_ci`).
+Importance–performance matrix
+    Martilla & James, "Importance-Performance Analysis", *Journal of
+    Marketing* 41(1), 1977: performance on x, importance on y, crosshairs at
+    the means of the need means (default) or at the scale midpoints
+    (``gap.crosshair: midpoints``). A need on a crosshair counts as high.
+    Quadrants: high importance & low performance → *Concentrate here*; high &
+    high → *Keep up the good work*; low & low → *Low priority*; low
+    importance & high performance → *Possible overkill*. Derived importance
+    (relative weights, from the quantitative analysis) can replace stated
+    importance on y; its crosshair is then the mean derived importance.
+Opportunity score
+    ``importance + max(importance − performance, 0)`` on the performance
+    scale, after Ulwick, "Turn Customer Input into Innovation", *Harvard
+    Business Review*, January 2002 (there with satisfaction on 0–10).
+Tests
+    Differences of means between two groups (an account against the rest of
+    the portfolio; one site against another) use Welch's *t* test and its
+    interval (unequal variances, suited to small groups); our performance
+    against a competitor's, rated by the same respondents, uses the paired
+    *t* test. Within each family (all account × need tests; all location
+    pairs of the portfolio; all need × competitor pairs) *p*-values are
+    adjusted with Holm's step-down method (``gap.correction``; ``fdr_bh``
+    for Benjamini–Hochberg), and only adjusted *p* < ``gap.alpha`` is called
+    a difference. Groups smaller than ``gap.min_n`` are shown, not tested.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from statsmodels.stats.multitest import multipletests
+
+from . import schema as S
+from .assessment import Assessment
+from .config import Config
+from .stats import mean_ci
+
+CONCENTRATE = "Concentrate here"
+KEEP_UP = "Keep up the good work"
+LOW_PRIORITY = "Low priority"
+OVERKILL = "Possible overkill"
+QUADRANTS: tuple[str, ...] = (CONCENTRATE, KEEP_UP, LOW_PRIORITY, OVERKILL)
+
+WE_WIN = "we win"
+WE_LOSE = "we lose"
+NO_CLEAR = "no clear difference"
+
+RESPONDENT_COLUMNS = (S.INTERVIEW_ID, S.ACCOUNT_ID, S.LOCATION_ID, S.LEVEL, S.DEPARTMENT, S.DECISION_ROLE, S.WAVE)
+
+
+def respondent_needs(a: Assessment) -> pd.DataFrame:
+    """One row per interview × need with our ratings on comparable scales.
+
+    Parameters
+    ----------
+    a
+        Assessment with ``ratings``, ``interviews`` and ``contacts``.
+
+    Returns
+    -------
+    DataFrame
+        ``interview_id, account_id, location_id, level, department,
+        decision_role, wave, need_id, importance, performance, gap``;
+        importance is mapped onto the performance scale (module docstring),
+        ``gap = importance − performance`` (NaN unless both were rated).
+        Rows repeated for several competitors in the long ratings table are
+        counted once.
+    """
+    a.require(S.RATINGS, S.INTERVIEWS, S.CONTACTS, step="GAP analysis")
+    r = a.ratings_by_respondent()
+    r = r.drop_duplicates([S.INTERVIEW_ID, S.NEED_ID], keep="first")
+    imp = a.config.scale(S.SCALE_IMPORTANCE)
+    perf = a.config.scale(S.SCALE_PERFORMANCE)
+    cols = [c for c in RESPONDENT_COLUMNS if c in r.columns]
+    out = r[cols + [S.NEED_ID]].copy()
+    for c in (S.INTERVIEW_ID, S.ACCOUNT_ID, S.LOCATION_ID, S.NEED_ID):
+        if c in out:
+            out[c] = out[c].astype(object).where(out[c].notna(), None)
+    out[S.IMPORTANCE] = perf.min + imp.to_unit(r[S.IMPORTANCE].astype(float)) * (perf.max - perf.min)
+    out[S.PERFORMANCE] = r[S.PERFORMANCE].astype(float)
+    out["gap"] = out[S.IMPORTANCE] - out[S.PERFORMANCE]
+    return out.reset_index(drop=True)
+
+
+def quadrant(importance: float, performance: float, importance_cut: float, performance_cut: float) -> str:
+    """Martilla & James quadrant of one need (a value on a crosshair counts as high).
+
+    Parameters
+    ----------
+    importance, performance
+        The need's mean importance (stated or derived) and mean performance.
+    importance_cut, performance_cut
+        Crosshair positions on the same scales.
+    """
+    if np.isnan(importance) or np.isnan(performance):
+        return ""
+    high_imp = importance >= importance_cut
+    high_perf = performance >= performance_cut
+    if high_imp and not high_perf:
+        return CONCENTRATE
+    if high_imp and high_perf:
+        return KEEP_UP
+    if not high_perf:
+        return LOW_PRIORITY
+    return OVERKILL
+
+
+def opportunity_score(importance: float | np.ndarray, performance: float | np.ndarray) -> float | np.ndarray:
+    """Ulwick's opportunity score ``importance + max(importance − performance, 0)`` (scale points)."""
+    return importance + np.maximum(np.asarray(importance) - np.asarray(performance), 0)
+
+
+def _adjust(p: pd.Series, config: Config) -> pd.Series:
+    out = pd.Series(np.nan, index=p.index)
+    ok = p.notna()
+    if ok.any():
+        out[ok] = multipletests(p[ok].to_numpy(float), method=config.gap.correction)[1]
+    return out
+
+
+def welch_from_summaries(
+    mean_a: np.ndarray, var_a: np.ndarray, n_a: np.ndarray,
+    mean_b: np.ndarray, var_b: np.ndarray, n_b: np.ndarray, level: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Welch's *t* test and interval of ``mean_a − mean_b`` from group summaries, many at once.
+
+    Parameters
+    ----------
+    mean_a, var_a, n_a, mean_b, var_b, n_b
+        Arrays of group means, sample variances (ddof = 1) and sizes.
+    level
+        Confidence level of the interval.
+
+    Returns
+    -------
+    (difference, ci_low, ci_high, p_value)
+        Arrays; the interval uses the Welch–Satterthwaite degrees of freedom
+        and the *p*-value comes from :func:`scipy.stats.ttest_ind_from_stats`.
+        NaN where a group has fewer than two values or both have no spread.
+    """
+    mean_a, var_a, n_a, mean_b, var_b, n_b = (np.asarray(x, dtype=float) for x in (mean_a, var_a, n_a, mean_b, var_b, n_b))
+    diff = mean_a - mean_b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        qa, qb = var_a / n_a, var_b / n_b
+        se = np.sqrt(qa + qb)
+        dof = (qa + qb) ** 2 / (qa**2 / (n_a - 1) + qb**2 / (n_b - 1))
+        ok = (n_a >= 2) & (n_b >= 2) & (se > 0)
+        half = np.where(ok, sps.t.ppf(0.5 + level / 2, np.where(ok, dof, 1.0)) * se, np.nan)
+        p = np.full(diff.shape, np.nan)
+        if ok.any():
+            p[ok] = sps.ttest_ind_from_stats(
+                mean_a[ok], np.sqrt(var_a[ok]), n_a[ok], mean_b[ok], np.sqrt(var_b[ok]), n_b[ok], equal_var=False
+            ).pvalue
+    return diff, diff - half, diff + half, p
+
+
+def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str | None = None) -> pd.DataFrame:
+    """Priority versus perception per need, with intervals, quadrant and opportunity score.
+
+    Parameters
+    ----------
+    a
+        The assessment (filter it first to focus on an account or location).
+    derived
+        Optional driver table with ``need_id`` and ``pct_of_r2`` (derived
+        importance, % of R²) from the quantitative analysis; adds
+        ``derived_importance`` and ``quadrant_derived``.
+    crosshair
+        ``"means"`` or ``"midpoints"``; default from ``config.gap.crosshair``.
+
+    Returns
+    -------
+    DataFrame
+        One row per need of the ``needs`` table: ``need_id, need, primary_group,
+        n, importance, importance_ci_low, importance_ci_high, performance,
+        performance_ci_low, performance_ci_high, gap, gap_ci_low, gap_ci_high,
+        quadrant, opportunity, rank_gap, rank_opportunity`` (+ derived columns).
+        All on the performance scale; ``n`` counts respondents who rated both.
+        A need nobody rated has NaN scores and an empty quadrant.
+        ``frame.attrs`` holds the crosshair positions.
+    """
+    rn = respondent_needs(a)
+    perf_scale = a.config.scale(S.SCALE_PERFORMANCE)
+    rows = []
+    for need_id, g in rn.groupby(S.NEED_ID, sort=False):
+        both = g.dropna(subset=[S.IMPORTANCE, S.PERFORMANCE])
+        imp, perf, gap = mean_ci(g[S.IMPORTANCE]), mean_ci(g[S.PERFORMANCE]), mean_ci(both["gap"])
+        rows.append({S.NEED_ID: need_id, "n": len(both), **imp.columns(S.IMPORTANCE), **perf.columns(S.PERFORMANCE), **gap.columns("gap")})
+    scores = pd.DataFrame(rows)
+    needs = a.needs[[S.NEED_ID, S.NEED_NAME, S.PRIMARY_GROUP]].rename(columns={S.NEED_NAME: "need"}).astype(object)
+    out = needs.merge(scores, on=S.NEED_ID, how="left")
+    out["n"] = out["n"].fillna(0).astype(int)
+    mode = crosshair or a.config.gap.crosshair
+    if mode == "midpoints":
+        imp_cut = perf_cut = perf_scale.midpoint
+    else:
+        imp_cut, perf_cut = float(out[S.IMPORTANCE].mean()), float(out[S.PERFORMANCE].mean())
+    out["quadrant"] = [quadrant(i, p, imp_cut, perf_cut) for i, p in zip(out[S.IMPORTANCE], out[S.PERFORMANCE])]
+    out["opportunity"] = opportunity_score(out[S.IMPORTANCE], out[S.PERFORMANCE])
+    out["rank_gap"] = out["gap"].rank(ascending=False, method="min").astype("Int64")
+    out["rank_opportunity"] = out["opportunity"].rank(ascending=False, method="min").astype("Int64")
+    attrs = {"crosshair": mode, "importance_cut": imp_cut, "performance_cut": perf_cut}
+    if derived is not None and not derived.empty:
+        d = derived[[S.NEED_ID, "pct_of_r2"]].drop_duplicates(S.NEED_ID).rename(columns={"pct_of_r2": "derived_importance"})
+        out = out.merge(d, on=S.NEED_ID, how="left")
+        d_cut = float(out["derived_importance"].mean())
+        out["quadrant_derived"] = [quadrant(i, p, d_cut, perf_cut) for i, p in zip(out["derived_importance"], out[S.PERFORMANCE])]
+        attrs["derived_cut"] = d_cut
+    out.attrs.update(attrs)
+    return out
+
+
+def account_gaps(a: Assessment) -> pd.DataFrame:
+    """Gap profile per account and need, compared with the rest of the portfolio.
+
+    Returns
+    -------
+    DataFrame
+        ``account_id, need_id, n, importance, performance, gap, rest_gap,
+        difference, ci_low, ci_high, p_value, p_adjusted, significant``:
+        ``difference = gap − rest_gap`` where ``rest_gap`` is the mean gap of
+        the respondents of all other accounts (Welch test and interval; Holm
+        over all account × need tests). Groups with fewer than ``gap.min_n``
+        respondents are not tested (``p_value`` NaN).
+    """
+    rn = respondent_needs(a).dropna(subset=["gap"])
+    cfg = a.config.gap
+    keys = [S.ACCOUNT_ID, S.NEED_ID]
+    g = rn.groupby(keys, sort=True).agg(
+        n=("gap", "size"), importance=(S.IMPORTANCE, "mean"), performance=(S.PERFORMANCE, "mean"),
+        gap=("gap", "mean"), _s=("gap", "sum"), _ss=("gap", lambda x: float(np.square(x).sum())),
+    ).reset_index()
+    if g.empty:
+        return g
+    tot = g.groupby(S.NEED_ID)[["n", "_s", "_ss"]].transform("sum")
+    n_r, s_r, ss_r = tot["n"] - g["n"], tot["_s"] - g["_s"], tot["_ss"] - g["_ss"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rest_mean = s_r / n_r
+        rest_var = (ss_r - n_r * rest_mean**2) / (n_r - 1)
+        own_var = (g["_ss"] - g["n"] * g["gap"] ** 2) / (g["n"] - 1)
+    diff, lo, hi, p = welch_from_summaries(g["gap"], own_var.clip(lower=0), g["n"], rest_mean, rest_var.clip(lower=0), n_r)
+    p = np.where((g["n"] >= cfg.min_n) & (n_r >= cfg.min_n), p, np.nan)
+    out = g.drop(columns=["_s", "_ss"]).assign(rest_gap=rest_mean, difference=diff, ci_low=lo, ci_high=hi, p_value=p)
+    out["p_adjusted"] = _adjust(out["p_value"], a.config)
+    out["significant"] = out["p_adjusted"] < cfg.alpha
+    return out
+
+
+def account_departures(gaps: pd.DataFrame) -> pd.DataFrame:
+    """How far each account's gap profile departs from the rest of the portfolio.
+
+    Parameters
+    ----------
+    gaps
+        Output of :func:`account_gaps`.
+
+    Returns
+    -------
+    DataFrame
+        ``account_id, n_respondents (max over needs), departure (root mean
+        square of the differences over needs, scale points), needs_worse,
+        needs_better (significant differences: larger / smaller gap than the
+        rest), departs (any significant difference), worst_need,
+        worst_difference``, sorted by departure, largest first.
+    """
+    rows = []
+    for acc, g in gaps.groupby(S.ACCOUNT_ID, sort=False):
+        sig = g[g["significant"].fillna(False).astype(bool)]
+        worst = g.loc[g["difference"].idxmax()] if g["difference"].notna().any() else None
+        rows.append({
+            S.ACCOUNT_ID: acc,
+            "n_respondents": int(g["n"].max()),
+            "departure": float(np.sqrt(np.nanmean(np.square(g["difference"])))),
+            "needs_worse": int((sig["difference"] > 0).sum()),
+            "needs_better": int((sig["difference"] < 0).sum()),
+            "departs": bool(len(sig)),
+            "worst_need": None if worst is None else worst[S.NEED_ID],
+            "worst_difference": np.nan if worst is None else float(worst["difference"]),
+        })
+    return pd.DataFrame(rows).sort_values("departure", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def location_pairs(a: Assessment) -> pd.DataFrame:
+    """Our performance site against site, within each account, for every need.
+
+    Returns
+    -------
+    DataFrame
+        ``account_id, need_id, location_a, location_b, site_a, site_b, n_a,
+        n_b, mean_a, mean_b, difference, ci_low, ci_high, p_value,
+        tested, p_adjusted, significant`` — one row per pair of sites of the same
+        account and need; oriented so that ``location_a`` is the better-rated
+        site (``difference = mean_a − mean_b ≥ 0``, performance points).
+        Welch test; Holm over every pair of the portfolio; pairs with a site
+        below ``gap.min_n`` ratings are listed untested (``tested`` False).
+        Sorted: significant first, then tested, then by difference, largest first.
+    """
+    rn = respondent_needs(a).dropna(subset=[S.PERFORMANCE, S.LOCATION_ID])
+    cfg = a.config.gap
+    cols = [S.ACCOUNT_ID, S.NEED_ID, "location_a", "location_b", "site_a", "site_b", "n_a", "n_b", "mean_a", "mean_b",
+            "difference", "ci_low", "ci_high", "tested", "p_value", "p_adjusted", "significant"]
+    keys = [S.ACCOUNT_ID, S.NEED_ID]
+    summ = rn.groupby([*keys, S.LOCATION_ID], sort=True)[S.PERFORMANCE].agg(["size", "mean", "var"]).reset_index()
+    pairs = summ.merge(summ, on=keys, suffixes=("_a", "_b"))
+    pairs = pairs[pairs[f"{S.LOCATION_ID}_a"].astype(str) < pairs[f"{S.LOCATION_ID}_b"].astype(str)]
+    if pairs.empty:
+        return pd.DataFrame(columns=cols)
+    # orient every pair so that site a is the better-rated one
+    swap = pairs["mean_a"] < pairs["mean_b"]
+    for col in (S.LOCATION_ID, "size", "mean", "var"):
+        a_col, b_col = pairs[f"{col}_a"].copy(), pairs[f"{col}_b"].copy()
+        pairs[f"{col}_a"] = b_col.where(swap, a_col)
+        pairs[f"{col}_b"] = a_col.where(swap, b_col)
+    diff, lo, hi, p = welch_from_summaries(
+        pairs["mean_a"], pairs["var_a"].fillna(0), pairs["size_a"], pairs["mean_b"], pairs["var_b"].fillna(0), pairs["size_b"]
+    )
+    testable = (pairs["size_a"] >= cfg.min_n) & (pairs["size_b"] >= cfg.min_n)
+    sites = {} if not a.has(S.LOCATIONS) else dict(zip(a.locations[S.LOCATION_ID].astype(str), a.locations[S.SITE].astype(str)))
+    out = pd.DataFrame({
+        S.ACCOUNT_ID: pairs[S.ACCOUNT_ID].to_numpy(), S.NEED_ID: pairs[S.NEED_ID].to_numpy(),
+        "location_a": pairs[f"{S.LOCATION_ID}_a"].to_numpy(), "location_b": pairs[f"{S.LOCATION_ID}_b"].to_numpy(),
+        "n_a": pairs["size_a"].to_numpy(), "n_b": pairs["size_b"].to_numpy(),
+        "mean_a": pairs["mean_a"].to_numpy(), "mean_b": pairs["mean_b"].to_numpy(),
+        "difference": diff, "ci_low": lo, "ci_high": hi, "tested": testable.to_numpy() & np.isfinite(p),
+    })
+    out["p_value"] = np.where(out["tested"], p, np.nan)
+    out["site_a"] = out["location_a"].astype(str).map(sites).fillna("")
+    out["site_b"] = out["location_b"].astype(str).map(sites).fillna("")
+    out["p_adjusted"] = _adjust(out["p_value"], a.config)
+    out["significant"] = out["p_adjusted"] < cfg.alpha
+    out = out.sort_values(["significant", "tested", "difference"], ascending=[False, False, False], kind="stable")
+    return out.reset_index(drop=True)[cols]
+
+
+def location_profile(a: Assessment) -> pd.DataFrame:
+    """Mean performance per site and need beside the portfolio mean (the portfolio-wide view).
+
+    Returns
+    -------
+    DataFrame
+        ``account_id, location_id, site, need_id, n, performance,
+        portfolio_performance, deviation`` (site mean − mean of all
+        respondents, performance points).
+    """
+    rn = respondent_needs(a).dropna(subset=[S.PERFORMANCE, S.LOCATION_ID])
+    port = rn.groupby(S.NEED_ID)[S.PERFORMANCE].mean().rename("portfolio_performance")
+    out = (
+        rn.groupby([S.ACCOUNT_ID, S.LOCATION_ID, S.NEED_ID])[S.PERFORMANCE].agg(["size", "mean"])
+        .rename(columns={"size": "n", "mean": S.PERFORMANCE}).reset_index()
+        .merge(port, left_on=S.NEED_ID, right_index=True)
+    )
+    out["deviation"] = out[S.PERFORMANCE] - out["portfolio_performance"]
+    sites = {} if not a.has(S.LOCATIONS) else dict(zip(a.locations[S.LOCATION_ID].astype(str), a.locations[S.SITE].astype(str)))
+    out.insert(2, S.SITE, out[S.LOCATION_ID].astype(str).map(sites).fillna(""))
+    return out
+
+
+def competitor_gaps(a: Assessment) -> pd.DataFrame:
+    """Our performance minus each competitor's, per need, rated by the same respondents.
+
+    Returns
+    -------
+    DataFrame
+        ``need_id, competitor_id, n, us, them, difference, ci_low, ci_high,
+        p_value, p_adjusted, significant, importance, weighted_difference,
+        verdict`` where ``difference = us − them`` (performance points; > 0
+        we are rated better), the interval and test are paired (Student *t*
+        on the per-respondent differences; Holm over all need × competitor
+        pairs), ``importance`` is the mean stated importance of the need on
+        the performance scale and ``weighted_difference = difference ×
+        importance / scale maximum``. ``verdict``: *we win* / *we lose* when
+        significant, else *no clear difference*. Sorted by difference,
+        largest loss first.
+    """
+    a.require(S.RATINGS, S.COMPETITORS, step="company-to-competitor GAP")
+    r = a.ratings_by_respondent()
+    r = r[r[S.COMPETITOR_ID].notna()].copy()
+    perf_scale = a.config.scale(S.SCALE_PERFORMANCE)
+    imp = respondent_needs(a).groupby(S.NEED_ID)[S.IMPORTANCE].mean()
+    cfg = a.config.gap
+    rows = []
+    for (need, comp), g in r.groupby([S.NEED_ID, S.COMPETITOR_ID], sort=True, observed=True):
+        both = g.dropna(subset=[S.PERFORMANCE, S.COMPETITOR_PERFORMANCE])
+        d = both[S.PERFORMANCE].to_numpy(float) - both[S.COMPETITOR_PERFORMANCE].to_numpy(float)
+        est = mean_ci(d)
+        p = np.nan
+        if len(d) >= cfg.min_n and np.ptp(d) > 0:
+            p = float(sps.ttest_1samp(d, 0.0).pvalue)
+        elif len(d) >= cfg.min_n and d.size and d[0] != 0:
+            p = 0.0  # every respondent saw the same non-zero difference
+        rows.append({
+            S.NEED_ID: str(need), S.COMPETITOR_ID: str(comp), "n": len(d),
+            "us": float(both[S.PERFORMANCE].mean()) if len(d) else np.nan,
+            "them": float(both[S.COMPETITOR_PERFORMANCE].mean()) if len(d) else np.nan,
+            "difference": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high, "p_value": p,
+        })
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out["p_adjusted"] = _adjust(out["p_value"], a.config)
+    out["significant"] = out["p_adjusted"] < cfg.alpha
+    out[S.IMPORTANCE] = out[S.NEED_ID].map(imp)
+    out["weighted_difference"] = out["difference"] * out[S.IMPORTANCE] / perf_scale.max
+    out["verdict"] = np.where(~out["significant"], NO_CLEAR, np.where(out["difference"] > 0, WE_WIN, WE_LOSE))
+    return out.sort_values("difference", kind="stable").reset_index(drop=True)
+
+
+def _need_names(needs: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(needs[S.NEED_ID].astype(str), needs["need"].astype(str)))
+
+
+def findings(needs: pd.DataFrame, departures: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None,
+             competitors: pd.DataFrame | None = None, competitor_names: dict[str, str] | None = None) -> list[str]:
+    """Plain-language findings of the GAP analysis, one sentence each, for the report's summary.
+
+    Parameters
+    ----------
+    needs
+        :func:`need_gaps` output.
+    departures, pairs, competitors
+        Optional :func:`account_departures`, :func:`location_pairs` and
+        :func:`competitor_gaps` outputs.
+    competitor_names
+        ``competitor_id → name`` for readable sentences.
+    """
+    names = _need_names(needs)
+    out = []
+    conc = needs[needs["quadrant"] == CONCENTRATE].sort_values("gap", ascending=False)
+    if len(conc):
+        items = ", ".join(f"{r.need} (gap {r.gap:.1f})" for r in conc.itertuples())
+        out.append(f"{len(conc)} need(s) to concentrate on — important and below average performance: {items}.")
+    top = needs.sort_values("opportunity", ascending=False).head(3)
+    if len(top):
+        out.append("Highest opportunity scores: " + ", ".join(f"{r.need} ({r.opportunity:.1f})" for r in top.itertuples()) + ".")
+    if departures is not None and len(departures):
+        dep = departures[departures["needs_worse"] > 0]
+        for r in dep.itertuples():
+            out.append(f"Account {r.account_id} has a larger gap than the rest of the portfolio on {r.needs_worse} need(s); "
+                       f"the largest on {names.get(str(r.worst_need), r.worst_need)} (+{r.worst_difference:.1f} points).")
+    if pairs is not None and len(pairs):
+        sig = pairs[pairs["significant"]]
+        for r in sig.itertuples():
+            out.append(f"At account {r.account_id}, {names.get(str(r.need_id), r.need_id)} is rated {r.difference:.1f} points lower at "
+                       f"{r.site_b or r.location_b} ({r.mean_b:.1f}, n={r.n_b}) than at {r.site_a or r.location_a} ({r.mean_a:.1f}, n={r.n_a}).")
+        if not len(sig):
+            out.append(f"No site-to-site difference holds after correction ({int(pairs['tested'].sum())} pairs tested).")
+    if competitors is not None and len(competitors):
+        cn = competitor_names or {}
+        lose = competitors[competitors["verdict"] == WE_LOSE].sort_values("weighted_difference").head(3)
+        win = competitors[competitors["verdict"] == WE_WIN].sort_values("weighted_difference", ascending=False).head(3)
+        if len(lose):
+            out.append("Where we lose most, weighted by importance: " + "; ".join(
+                f"{names.get(str(r.need_id), r.need_id)} against {cn.get(str(r.competitor_id), r.competitor_id)} ({r.difference:+.1f})" for r in lose.itertuples()) + ".")
+        if len(win):
+            out.append("Where we win most: " + "; ".join(
+                f"{names.get(str(r.need_id), r.need_id)} against {cn.get(str(r.competitor_id), r.competitor_id)} ({r.difference:+.1f})" for r in win.itertuples()) + ".")
+    return out
