@@ -220,6 +220,29 @@ class Report:
         """Path for a file the notebook writes next to its tables (``tables/<name>``), listed on the landing page."""
         return self.out_dir / TABLES_DIR / name
 
+    def write_page(self, folder: str, name: str, title: str, body_html: str) -> Path:
+        """Write a standalone, printable HTML page (the report look, no script) to ``<out_dir>/<folder>/<name>.html``.
+
+        ``body_html`` must come from a package function that escaped every
+        text from the data. Returns the path written.
+        """
+        from datetime import date
+
+        from .export import template_dir
+
+        css = (template_dir() / "cra" / "cra.css").read_text(encoding="utf-8")
+        page = (
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape_html(title)}</title>'
+            f'<style>{css}</style></head><body class="cra-report"><main><header class="cra-header"><div>'
+            f'<div class="cra-client">{escape_html(self.config.client)}</div><h1 class="cra-title">{escape_html(title)}</h1></div>'
+            f'<div class="cra-meta">{date.today().isoformat()}<br><a href="../index.html">All reports</a></div></header>'
+            f"{body_html}</main></body></html>"
+        )
+        path = self.out_dir / folder / f"{name}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+        return path
+
     def figure(self, fig: go.Figure, caption: str = "") -> None:
         """Show a plotly figure (interactive in JupyterLab and in the HTML report)."""
         _display(fig)

@@ -25,17 +25,17 @@ def browser():
 
 
 def test_every_page_opens_offline_with_figures(sample_run, browser, tmp_path):
-    pages = sorted(sample_run.out_dir.glob("*.html"))
+    pages = sorted(p for p in sample_run.out_dir.rglob("*.html") if "_executed" not in p.parts)
     assert any(p.name == "index.html" for p in pages) and len(pages) >= 2
     total_figures = 0
     for html in pages:
-        check = open_offline(browser, html, screenshot=tmp_path / f"{html.stem}.png")
+        check = open_offline(browser, html, screenshot=tmp_path / f"{html.parent.name}_{html.stem}.png")
         assert check.failed_requests == [], f"{html.name}: {check.failed_requests}"
         assert check.network_requests == [], f"{html.name} asked the network for {check.network_requests}"
         assert check.page_errors == [], f"{html.name}: {check.page_errors}"
         assert check.console_errors == [], f"{html.name}: {check.console_errors}"
         assert check.figures == check.figures_rendered, f"{html.name}: {check.figures_rendered}/{check.figures} figures drawn"
-        if html.name != "index.html":
+        if html.parent == sample_run.out_dir and html.name != "index.html":
             assert check.figures >= 1, f"{html.name} has no figure"
         total_figures += check.figures
     assert total_figures >= 4
