@@ -11,6 +11,10 @@ from __future__ import annotations
 from .overview import interviews_per_account, level_department_heatmap, ratings_and_verbatims, revenue_by_account
 from .quantitative import (comparisons_chart, drivers_chart, need_scores_chart, segments_chart,
                            stated_vs_derived_chart, three_ways_chart)
+from .prioritize import (abc_segments_chart, lorenz_chart, pareto_chart, slice_coverage_chart, top_elements_chart,
+                         value_potential_chart, value_revenue_chart)
 
 __all__ = ["interviews_per_account", "level_department_heatmap", "ratings_and_verbatims", "revenue_by_account"]
 __all__ += ["comparisons_chart", "drivers_chart", "need_scores_chart", "segments_chart", "stated_vs_derived_chart", "three_ways_chart"]
+__all__ += ["abc_segments_chart", "lorenz_chart", "pareto_chart", "slice_coverage_chart", "top_elements_chart",
+            "value_potential_chart", "value_revenue_chart"]
