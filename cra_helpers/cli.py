@@ -19,9 +19,10 @@ EXIT_USER_ERROR = 2
 def _user_errors() -> tuple[type[BaseException], ...]:
     from .loader import AssessmentError
 
+    from .needs_tree.errors import NeedsTreeError
     from .pipeline import KernelError
 
-    return (AssessmentError, ConfigError, FileNotFoundError, KernelError)
+    return (AssessmentError, ConfigError, FileNotFoundError, KernelError, NeedsTreeError)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,6 +98,34 @@ def run(
     click.echo(f"Reports: {result.index_path}")
     if not result.ok:
         sys.exit(1)
+
+
+@cli.command("needs-tree")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--text-col", default="text", show_default=True, help="Column holding the verbatim text.")
+@click.option("--id-col", default="id", show_default=True, help="Column holding the verbatim id (unique).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for assignments.csv, tree.json and needs_tree.html.")
+@click.option("--primary", type=click.IntRange(min=1), default=None, help="Number of primary needs (default: chosen automatically).")
+@click.option("--secondary", type=click.IntRange(min=1), default=None, help="Number of secondary needs (default: chosen automatically).")
+@click.option("--tertiary", type=click.IntRange(min=1), default=None, help="Number of tertiary needs (default: chosen automatically).")
+@click.option("--backend", type=click.Choice(["auto", "lexical", "embedding", "hybrid"]), default=None, help="Representation (default from configuration: auto).")
+@click.option("--seed", type=int, default=None, help="Random seed (default from configuration).")
+@click.option("--overrides", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Curation YAML (rename, merge, move, pin, match).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Client configuration YAML.")
+def needs_tree_command(input_path: Path, text_col: str, id_col: str, out: Path, primary: int | None, secondary: int | None,
+                       tertiary: int | None, backend: str | None, seed: int | None, overrides: Path | None,
+                       config_path: Path | None) -> None:
+    """Cluster the verbatims of a CSV or xlsx file into primary / secondary / tertiary needs."""
+    from .needs_tree.command import run as run_needs_tree
+
+    levels = {"primary": primary, "secondary": secondary, "tertiary": tertiary}
+    result = run_needs_tree(input_path, out, text_col=text_col, id_col=id_col, levels=levels, backend=backend,
+                            seed=seed, overrides=overrides, config_path=config_path)
+    counts = result.tree.counts()
+    click.echo(f"{len(result.tree.placed):,} verbatims → {counts['primary']} primary, {counts['secondary']} secondary, "
+               f"{counts['tertiary']} tertiary needs (backend {result.tree.backend})")
+    for path in (result.assignments, result.tree_json, result.html):
+        click.echo(str(path))
 
 
 def main(argv: list[str] | None = None) -> None:

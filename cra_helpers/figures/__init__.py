@@ -18,3 +18,8 @@ __all__ = ["interviews_per_account", "level_department_heatmap", "ratings_and_ve
 __all__ += ["comparisons_chart", "drivers_chart", "need_scores_chart", "segments_chart", "stated_vs_derived_chart", "three_ways_chart"]
 __all__ += ["abc_segments_chart", "lorenz_chart", "pareto_chart", "slice_coverage_chart", "top_elements_chart",
             "value_potential_chart", "value_revenue_chart"]
+from .needs_tree import (breakdown_heatmap, latent_needs_chart, painful_needs, saturation_by_group, saturation_chart,
+                         tree_sunburst)
+
+__all__ += ["breakdown_heatmap", "latent_needs_chart", "painful_needs", "saturation_by_group", "saturation_chart",
+            "tree_sunburst"]

@@ -1,0 +1,277 @@
+"""Result tables of a needs tree: for the report, the CSV files and other analyses (GAP, actions).
+
+Every function takes a :class:`~.tree.NeedsTree` and returns a tidy DataFrame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as S
+from .hierarchy import LEVELS
+from .labels import NEGATIVE_AT, POSITIVE_AT
+from .latent import REASON_ASKED
+from .saturation import SCOPE, saturation
+from .tree import COUNT, LABEL, LEVEL, NODE_ID, PARENT_ID, SENTIMENT, SHARE_NEGATIVE, NeedsTree
+
+BREAKDOWN_DIMENSIONS: tuple[str, ...] = (S.ACCOUNT_ID, S.LOCATION_ID, S.LEVEL, S.DEPARTMENT, S.DECISION_ROLE)
+"""Who-said-it dimensions of :func:`breakdown`."""
+
+
+def node_table(tree: NeedsTree) -> pd.DataFrame:
+    """One row per node (``tables/needs_tree_nodes.csv``).
+
+    Returns
+    -------
+    DataFrame
+        ``node_id, level, parent_id, label, verbatims, share`` (of placed
+        verbatims, 0–1), ``interviews, accounts`` (when known),
+        ``sentiment`` (mean VADER compound, -1…1), ``share_negative``,
+        ``share_positive``, ``wish_share``, ``need_id, need_name,
+        similarity, latent, match`` (when rated needs were given),
+        ``auto_label, terms, quote_ids, quotes``.
+    """
+    n = tree.nodes
+    first = [NODE_ID, LEVEL, PARENT_ID, LABEL, COUNT, "share", "interviews", "accounts", SENTIMENT,
+             SHARE_NEGATIVE, "share_positive", "wish_share", "need_id", "need_name", "similarity", "latent", "match",
+             "auto_label", "terms", "quote_ids", "quotes"]
+    out = n.copy()
+    if "wish_share" not in out:
+        out["wish_share"] = out["wishes"] / out[COUNT]
+    return out[[c for c in first if c in out.columns]]
+
+
+def verbatim_table(tree: NeedsTree) -> pd.DataFrame:
+    """One row per verbatim (``tables/verbatim_needs.csv``): status, nodes, labels, sentiment, fit, who said it."""
+    v = tree.verbatims
+    first = [S.VERBATIM_ID, *[c for c in (S.INTERVIEW_ID, S.ACCOUNT_ID) if c in v], "status", *LEVELS,
+             *(f"{lv}_label" for lv in LEVELS), SENTIMENT, "wish", "fit", "duplicate_of", S.TEXT]
+    rest = [c for c in v.columns if c not in first and c != "words"]
+    return v[[c for c in first if c in v] + rest].reset_index(drop=True)
+
+
+def _who(rows: pd.DataFrame, col: str, top: int = 6) -> str:
+    if col not in rows or rows[col].isna().all():
+        return ""
+    counts = rows[col].dropna().astype(str).value_counts()
+    parts = [f"{k} ({v})" for k, v in counts.head(top).items()]
+    return ", ".join(parts) + (f", +{len(counts) - top} more" if len(counts) > top else "")
+
+
+def latent_needs(tree: NeedsTree) -> pd.DataFrame:
+    """Latent needs: the highest nodes whose every tertiary node no rated need covers (``tables/latent_needs.csv``).
+
+    Nodes customers ask for (``reason`` "asked for") come first, then nodes
+    far from every rated need ("no close rated need": new topics, or small
+    talk to mark with ``match: none``).
+
+    Returns
+    -------
+    DataFrame
+        ``node_id, level, label, parent_label, verbatims, interviews,
+        accounts`` (counts), ``wish_share``, ``sentiment``, ``closest_need``
+        and its ``similarity``, who raised it (``raised_by_account``,
+        ``raised_by_level``, ``raised_by_department``, ``raised_by_role``:
+        value (verbatims) lists), ``quote_ids, quotes``; largest first.
+        Empty (with these columns) when nothing is latent or no rated needs
+        were given.
+    """
+    cols = ["node_id", "level", "label", "parent_label", "reason", "verbatims", "interviews", "accounts", "wish_share",
+            "sentiment", "closest_need", "similarity", "raised_by_account", "raised_by_level",
+            "raised_by_department", "raised_by_role", "quote_ids", "quotes"]
+    n = tree.nodes
+    if "latent" not in n or not n["latent"].any():
+        return pd.DataFrame(columns=cols)
+    lat = n[n["latent"]]
+    parent = dict(zip(n[NODE_ID], n[PARENT_ID]))
+    latent_ids = set(lat[NODE_ID])
+    top = lat[[parent.get(x, "") not in latent_ids for x in lat[NODE_ID]]]
+    label = dict(zip(n[NODE_ID], n[LABEL]))
+    v = tree.placed
+    rows = []
+    for _, r in top.iterrows():
+        members = v[v[r[LEVEL]] == r[NODE_ID]]
+        tert = n[(n[LEVEL] == "tertiary") & n[NODE_ID].isin(members["tertiary"].unique())]
+        closest = tert.sort_values("similarity", ascending=False).head(1)
+        rows.append({
+            "node_id": r[NODE_ID], "level": r[LEVEL], "label": r[LABEL], "parent_label": label.get(parent.get(r[NODE_ID], ""), ""),
+            "reason": r.get("latent_reason", ""),
+            "verbatims": int(r[COUNT]),
+            "interviews": int(members[S.INTERVIEW_ID].nunique()) if S.INTERVIEW_ID in members else np.nan,
+            "accounts": int(members[S.ACCOUNT_ID].nunique()) if S.ACCOUNT_ID in members else np.nan,
+            "wish_share": float(members["wish"].mean()), "sentiment": float(members[SENTIMENT].mean()),
+            "closest_need": _closest_need(tree, tert), "similarity": float(closest["similarity"].iloc[0]) if len(closest) else np.nan,
+            "raised_by_account": _who(members, S.ACCOUNT_ID), "raised_by_level": _who(members, S.LEVEL),
+            "raised_by_department": _who(members, S.DEPARTMENT), "raised_by_role": _who(members, S.DECISION_ROLE),
+            "quote_ids": r["quote_ids"], "quotes": r["quotes"],
+        })
+    out = pd.DataFrame(rows, columns=cols)
+    out["_asked"] = out["reason"].astype(str).str.contains(REASON_ASKED, regex=False)
+    out = out.sort_values(["_asked", "verbatims"], ascending=[False, False], kind="stable")
+    return out.drop(columns="_asked").reset_index(drop=True)
+
+
+def _closest_need(tree: NeedsTree, tert: pd.DataFrame) -> str:
+    """Name of the rated need closest in wording to a latent group (for the analyst's judgement)."""
+    if tert.empty or tree.needs.empty or "similarity" not in tert:
+        return ""
+    # The closest need of each tertiary node was computed before it was declared latent.
+    best = tert.sort_values("similarity", ascending=False).iloc[0]
+    nid = best.get("closest_need") if "closest_need" in best else None
+    names = dict(zip(tree.needs[S.NEED_ID].astype(str), tree.needs[S.NEED_NAME].astype(str)))
+    return names.get(str(nid), "") if nid else ""
+
+
+def need_evidence(tree: NeedsTree, needs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """For each rated need: the nodes that cover it, their sentiment and a representative quote.
+
+    Meant to sit beside the rated gap of a need (GAP analysis, action plan).
+
+    Parameters
+    ----------
+    tree
+        A needs tree built with rated needs.
+    needs
+        The needs table (default: the one the tree was matched against);
+        every need gets a row, with zero verbatims when no node covers it.
+
+    Returns
+    -------
+    DataFrame
+        ``need_id, need_name, nodes`` (tertiary node ids, ``;``-separated),
+        ``node_labels`` (``;``-separated), ``verbatims, interviews``,
+        ``sentiment`` (mean VADER compound of those verbatims, -1…1),
+        ``share_negative``, ``share_positive`` (0–1), ``quote_id, quote``
+        (the most central verbatim of the largest node whose sentiment has
+        the sign of the need's mean sentiment) and ``quote_sentiment``.
+    """
+    needs = tree.needs if needs is None else needs
+    cols = ["need_id", "need_name", "nodes", "node_labels", "verbatims", "interviews", "sentiment",
+            "share_negative", "share_positive", "quote_id", "quote", "quote_sentiment"]
+    if needs is None or needs.empty:
+        return pd.DataFrame(columns=cols)
+    n = tree.nodes
+    tert = n[n[LEVEL] == "tertiary"] if "need_id" in n else n.iloc[0:0]
+    v = tree.placed
+    rows = []
+    for nid, name in zip(needs[S.NEED_ID].astype(str), needs[S.NEED_NAME].astype(str)):
+        mine = tert[tert["need_id"].astype(str) == nid].sort_values([COUNT, NODE_ID], ascending=[False, True]) if len(tert) else tert
+        members = v[v["tertiary"].isin(mine[NODE_ID])]
+        row = {"need_id": nid, "need_name": name, "nodes": ";".join(mine[NODE_ID]), "node_labels": ";".join(mine[LABEL]),
+               "verbatims": len(members),
+               "interviews": int(members[S.INTERVIEW_ID].nunique()) if S.INTERVIEW_ID in members else np.nan,
+               "sentiment": float(members[SENTIMENT].mean()) if len(members) else np.nan,
+               "share_negative": float((members[SENTIMENT] <= NEGATIVE_AT).mean()) if len(members) else np.nan,
+               "share_positive": float((members[SENTIMENT] >= POSITIVE_AT).mean()) if len(members) else np.nan,
+               "quote_id": "", "quote": "", "quote_sentiment": np.nan}
+        if len(members):
+            sign = np.sign(row["sentiment"]) if abs(row["sentiment"]) >= POSITIVE_AT else 0.0
+            pool = members.copy()
+            pool["_node_rank"] = pool["tertiary"].map({t: i for i, t in enumerate(mine[NODE_ID])})
+            pool["_sign_ok"] = (np.sign(pool[SENTIMENT].where(pool[SENTIMENT].abs() >= POSITIVE_AT, 0.0)) == sign)
+            pool["_ok"] = pool["status"] == "ok"
+            best = pool.sort_values(["_sign_ok", "_ok", "_node_rank", "fit", S.VERBATIM_ID],
+                                    ascending=[False, False, True, False, True]).iloc[0]
+            row.update(quote_id=best[S.VERBATIM_ID], quote=best[S.TEXT], quote_sentiment=float(best[SENTIMENT]))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=cols)
+
+
+def breakdown(tree: NeedsTree, level: str = "tertiary", by: tuple[str, ...] = BREAKDOWN_DIMENSIONS) -> pd.DataFrame:
+    """Mentions per node by account, location, organization level, department and decision role.
+
+    Returns
+    -------
+    DataFrame
+        Long format: ``node_id, label, dimension, value, verbatims,
+        interviews, sentiment`` (mean VADER compound); only dimensions the
+        verbatims carry.
+    """
+    v = tree.placed
+    label = dict(zip(tree.nodes[NODE_ID], tree.nodes[LABEL]))
+    parts = []
+    for dim in by:
+        if dim not in v or v[dim].isna().all():
+            continue
+        g = v.assign(_value=v[dim].astype("object").fillna("(unknown)").astype(str)).groupby([level, "_value"], observed=True)
+        part = g.agg(verbatims=(S.VERBATIM_ID, "size"), sentiment=(SENTIMENT, "mean")).reset_index()
+        if S.INTERVIEW_ID in v:
+            part["interviews"] = g[S.INTERVIEW_ID].nunique().to_numpy()
+        part.insert(1, "dimension", dim)
+        parts.append(part.rename(columns={level: NODE_ID, "_value": "value"}))
+    cols = [NODE_ID, "label", "dimension", "value", "verbatims", "interviews", "sentiment"]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(1, "label", out[NODE_ID].map(label))
+    return out[[c for c in cols if c in out]]
+
+
+def saturation_tables(tree: NeedsTree, level: str = "tertiary", by: str | None = S.ACCOUNT_ID,
+                      orders: int = 200, key_accounts: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Saturation curves and summaries (``tables/saturation.csv``), overall and per account.
+
+    Parameters
+    ----------
+    tree
+        A tree whose verbatims carry ``interview_id`` (and ``by``).
+    level
+        Nodes counted as needs.
+    by
+        Grouping of interviews for separate curves (``None``: overall only).
+    orders
+        Random interview orders averaged.
+    key_accounts
+        Restrict the per-group curves to these values (e.g. key accounts).
+
+    Returns
+    -------
+    (curves, summary)
+        See :func:`.saturation.saturation`; empty frames when interviews are unknown.
+    """
+    v = tree.placed
+    if S.INTERVIEW_ID not in v or v[S.INTERVIEW_ID].isna().all():
+        return pd.DataFrame(columns=[SCOPE]), pd.DataFrame(columns=[SCOPE])
+    mentions = v[[S.INTERVIEW_ID, level]].rename(columns={level: "node_id"}).dropna()
+    groups = None
+    if by and by in v:
+        g = v[[S.INTERVIEW_ID, by]].dropna().drop_duplicates(S.INTERVIEW_ID).set_index(S.INTERVIEW_ID)[by].astype(str)
+        if key_accounts is not None:
+            g = g[g.isin([str(k) for k in key_accounts])]
+        groups = g
+    return saturation(mentions, groups, orders=orders, seed=tree.seed)
+
+
+EVIDENCE_TABLE = "needs_tree_evidence"
+"""Name of the table the 03_needs_tree notebook writes :func:`need_evidence` to."""
+
+
+def read_need_evidence(out_dir) -> pd.DataFrame | None:
+    """The :func:`need_evidence` table that the ``03_needs_tree`` notebook wrote into a report folder.
+
+    For steps that run after the needs tree in the same ``cra run`` (e.g. the
+    GAP analysis) and only need the words beside their numbers, without
+    building the tree again.
+
+    Parameters
+    ----------
+    out_dir
+        The report folder (``Report.out_dir``).
+
+    Returns
+    -------
+    DataFrame or None
+        The columns of :func:`need_evidence` (``need_id`` as text), or
+        ``None`` when the needs tree has not run there.
+    """
+    from pathlib import Path
+
+    path = Path(out_dir) / "tables" / f"{EVIDENCE_TABLE}.csv"
+    if not path.is_file():
+        return None
+    df = pd.read_csv(path, dtype={"need_id": str, "nodes": str, "node_labels": str, "quote_id": str, "quote": str},
+                     keep_default_na=False, na_values=[""])
+    for col in ("quote", "node_labels"):  # undo the spreadsheet neutralisation of text starting with = + - @
+        df[col] = df[col].map(lambda s: s[1:] if isinstance(s, str) and s[:2] in ("'=", "'+", "'-", "'@") else s)
+    return df

@@ -1,0 +1,458 @@
+"""Build the needs tree: prepared text → vectors → hierarchy → curation → labels, quotes, sentiment, latent needs.
+
+:func:`build_needs_tree` works on any list of verbatims (the ``cra needs-tree``
+command); :func:`needs_tree` on an :class:`~cra_helpers.assessment.Assessment`
+(the notebook), adding who said what and the rated needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as S
+from .backends import get_backend
+from .curation import LATENT, NONE, Overrides, Structure, apply, load_overrides
+from .errors import NeedsTreeError
+from .hierarchy import LEVELS, ClusterSettings, build_hierarchy
+from .labels import NEGATIVE_AT, POSITIVE_AT, SentimentJob, membership, node_labels, representative
+from .latent import MATCH_AUTO, MATCH_CURATED, REASON_CURATED, match_tertiary, need_texts, wish_flags
+from .text import STATUS_OK, count_terms, make_tokenizer, prepare
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..assessment import Assessment
+    from ..config import Config, NeedsTree as NeedsTreeSettings
+
+NODE_ID = "node_id"
+LEVEL = "level"
+PARENT_ID = "parent_id"
+LABEL = "label"
+COUNT = "verbatims"
+SENTIMENT = "sentiment"
+SHARE_NEGATIVE = "share_negative"
+SHARE_POSITIVE = "share_positive"
+FIT = "fit"
+META_COLUMNS = (S.INTERVIEW_ID, S.ACCOUNT_ID, S.LOCATION_ID, S.LEVEL, S.DEPARTMENT, S.DECISION_ROLE)
+"""Who said it: columns joined to every verbatim when the assessment has them."""
+PREFIX = {"primary": "P", "secondary": "S", "tertiary": "T"}
+WIDTH = {"primary": 2, "secondary": 2, "tertiary": 3}
+
+
+@dataclass
+class NeedsTree:
+    """A built (and possibly curated) needs tree.
+
+    Attributes
+    ----------
+    nodes
+        One row per node, primary first then secondary then tertiary, each
+        by size: ``node_id, level, parent_id, label, auto_label, terms,
+        verbatims, interviews, accounts, share`` (of placed verbatims),
+        ``sentiment`` (mean VADER compound, -1…1), ``share_negative``,
+        ``share_positive``, ``quote_ids``, ``quotes`` (joined by `` | ``),
+        and when rated needs were given ``need_id, need_name, similarity,
+        wish_share, latent, match``.
+    verbatims
+        One row per input verbatim: ``verbatim_id, text, status``, the node
+        ids ``primary, secondary, tertiary`` and their ``*_label`` (empty for
+        verbatims not placed), ``sentiment``, ``wish``, ``fit`` (cosine to
+        the tertiary centroid), plus who said it when known.
+    prep
+        Text-preparation report (:meth:`.text.PreparedText.report`).
+    choice
+        Candidate node counts and their silhouettes (:class:`.hierarchy.Hierarchy`).
+    backend
+        Backend used (``auto`` resolved).
+    seed
+        Seed used.
+    curation
+        What the overrides did, one line each.
+    needs
+        The rated needs the nodes were matched against (may be empty).
+    """
+
+    nodes: pd.DataFrame
+    verbatims: pd.DataFrame
+    prep: pd.DataFrame
+    choice: pd.DataFrame
+    backend: str
+    seed: int
+    curation: list[str] = field(default_factory=list)
+    needs: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def level(self, level: str) -> pd.DataFrame:
+        """The nodes of one level (``primary``, ``secondary`` or ``tertiary``)."""
+        return self.nodes[self.nodes[LEVEL] == level].reset_index(drop=True)
+
+    @property
+    def placed(self) -> pd.DataFrame:
+        """The verbatims placed in the tree."""
+        return self.verbatims[self.verbatims["tertiary"].astype(str) != ""]
+
+    def counts(self) -> dict[str, int]:
+        """Number of nodes per level."""
+        return {lv: int((self.nodes[LEVEL] == lv).sum()) for lv in LEVELS}
+
+    def assignments(self) -> pd.DataFrame:
+        """``verbatim_id, primary, secondary, tertiary`` and ``*_label`` of every placed verbatim."""
+        cols = [S.VERBATIM_ID, *LEVELS, *(f"{lv}_label" for lv in LEVELS)]
+        return self.placed[cols].reset_index(drop=True)
+
+
+def cluster_settings(settings: "NeedsTreeSettings") -> ClusterSettings:
+    """The clustering knobs of the ``needs_tree`` configuration section."""
+    mx = settings.max_nodes
+    return ClusterSettings(
+        max_nodes={"tertiary": mx.tertiary, "secondary": mx.secondary, "primary": mx.primary},
+        plateau=settings.plateau, silhouette_sample=settings.silhouette_sample, min_node_size=settings.min_node_size,
+        exact_max=settings.exact_max, micro_clusters=settings.micro_clusters, refine_iter=settings.refine_iter,
+    )
+
+
+def _ids(level: str, n: int) -> list[str]:
+    return [f"{PREFIX[level]}{i + 1:0{WIDTH[level]}d}" for i in range(n)]
+
+
+def _automatic_structure(row_ids: list[str], hier) -> Structure:
+    """Node ids for the automatic tree: numbered by verbatims, largest first (ties: hierarchy order)."""
+    ter = hier.tertiary
+    k_t = len(hier.secondary_of_tertiary)
+    t_count = np.bincount(ter, minlength=k_t)
+    s_count = np.bincount(hier.secondary_of_tertiary, weights=t_count)
+    p_count = np.bincount(hier.primary_of_secondary, weights=s_count)
+
+    def order(counts: np.ndarray) -> np.ndarray:
+        rank = np.empty(len(counts), dtype=np.int64)
+        rank[np.lexsort((np.arange(len(counts)), -counts))] = np.arange(len(counts))
+        return rank
+
+    rt, rs, rp = order(t_count), order(s_count), order(p_count)
+    tid, sid, pid = _ids("tertiary", k_t), _ids("secondary", len(s_count)), _ids("primary", len(p_count))
+    parent = {tid[rt[t]]: sid[rs[s]] for t, s in enumerate(hier.secondary_of_tertiary)}
+    parent.update({sid[rs[s]]: pid[rp[p]] for s, p in enumerate(hier.primary_of_secondary)})
+    return Structure(row_ids=list(row_ids), row_tertiary=[tid[rt[t]] for t in ter], parent=parent)
+
+
+def build_needs_tree(
+    ids: Sequence[object],
+    texts: Sequence[object],
+    settings: "NeedsTreeSettings",
+    *,
+    backend: str | None = None,
+    levels: dict[str, int | None] | None = None,
+    seed: int | None = None,
+    meta: pd.DataFrame | None = None,
+    needs: pd.DataFrame | None = None,
+    overrides: Overrides | None = None,
+    vectors: np.ndarray | None = None,
+) -> NeedsTree:
+    """Build the needs tree of a list of verbatims.
+
+    Parameters
+    ----------
+    ids, texts
+        Verbatim ids (unique) and texts, same length.
+    settings
+        The ``needs_tree`` configuration section.
+    backend
+        ``auto``, ``lexical``, ``embedding`` or ``hybrid`` (default: settings).
+    levels
+        Node counts ``{"primary": n, "secondary": n, "tertiary": n}``; a
+        missing or ``None`` entry falls back to the settings, then to the
+        automatic choice.
+    seed
+        Seed (default: settings).
+    meta
+        Who said each verbatim: indexed by verbatim id, any of
+        ``interview_id, account_id, location_id, level, department,
+        decision_role`` (used for counts and saturation).
+    needs
+        Rated needs (``need_id, name, description``) to match nodes with.
+    overrides
+        Curation (:func:`.curation.load_overrides`).
+    vectors
+        Precomputed vectors of the distinct texts (as returned in a
+        previous tree's ``vectors`` attribute), to skip the representation;
+        they must come from the same texts, backend and seed.
+
+    Returns
+    -------
+    NeedsTree
+
+    Raises
+    ------
+    NeedsTreeError
+        When no verbatim has text, or the overrides do not fit the tree.
+    """
+    seed = settings.seed if seed is None else int(seed)
+    st = settings.text
+    prep = prepare(ids, texts, min_words=st.min_words, placeholders=st.placeholders)
+    frame = prep.frame
+    placed_mask = (frame["unit"] >= 0).to_numpy()
+    if not placed_mask.any():
+        raise NeedsTreeError(f"none of the {len(frame)} verbatims has text to analyse (all empty or placeholders)")
+    units = prep.unique_texts
+    sentiment_job = SentimentJob(units)  # runs beside the representation and clustering when large
+    tok = make_tokenizer(st.keep_words, st.extra_stop_words, ngram_max=2)
+    counts = count_terms(units, tok)
+    be = get_backend(settings, backend, n_texts=len(units))
+    encoder = None
+    if vectors is None or len(vectors) != len(units):
+        vectors, encoder = be.fit(units, seed, counts=counts)
+    unit = frame.loc[placed_mask, "unit"].to_numpy()
+    x = vectors[unit]
+    lv = {k: (levels or {}).get(k) for k in LEVELS}
+    for k in LEVELS:
+        if lv[k] is None:
+            lv[k] = getattr(settings.levels, k)
+    hier = build_hierarchy(x, cluster_settings(settings), seed=seed, tertiary=lv["tertiary"],
+                           secondary=lv["secondary"], primary=lv["primary"])
+    row_ids = frame.loc[placed_mask, S.VERBATIM_ID].tolist()
+    structure = _automatic_structure(row_ids, hier)
+    ov = overrides or Overrides()
+    if not ov.empty:
+        structure = apply(structure, ov)
+
+    # ---- per-row facts ----------------------------------------------------------
+    row_text = frame.loc[placed_mask, S.TEXT].tolist()
+    unit_sent = sentiment_job.result()
+    sentiment = unit_sent[unit]
+    wish_unit = wish_flags(units, settings.latent.wish_patterns)
+    wish = wish_unit[unit]
+    row_terms = counts.terms[unit]
+    status = frame.loc[placed_mask, "status"].to_numpy()
+    eligible = status == STATUS_OK
+    meta_rows = None
+    if meta is not None and len(meta):
+        meta_rows = meta.reindex(pd.Index(row_ids, name=S.VERBATIM_ID))
+
+    ter = np.asarray(structure.row_tertiary, dtype=object)
+    by_level = {"tertiary": ter}
+    by_level["secondary"] = np.asarray([structure.parent[t] for t in ter], dtype=object)
+    by_level["primary"] = np.asarray([structure.parent[s] for s in by_level["secondary"]], dtype=object)
+
+    node_rows: list[dict[str, Any]] = []
+    fit = np.zeros(len(ter))
+    label_of: dict[str, str] = {}
+    centroid_of: dict[str, np.ndarray] = {}
+    for level in LEVELS:
+        codes_ids = by_level[level]
+        uniq, first, cnt = np.unique(codes_ids, return_index=True, return_counts=True)
+        order = np.lexsort((uniq, -cnt))  # by size, then id
+        node_list = [str(u) for u in uniq[order]]
+        code = pd.Index(node_list).get_indexer(codes_ids)
+        k = len(node_list)
+        auto_labels, terms = node_labels(code, k, row_terms, counts, n_terms=settings.label_terms)
+        lvl_fit, quotes = representative(x, code, k, eligible, settings.quotes_per_node, row_text)
+        if level == "tertiary":
+            fit = lvl_fit
+        sums = np.asarray(membership(code, k).T @ x, dtype=np.float64)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        cents = sums / np.where(norms > 0, norms, 1.0)
+        sent_mean = np.bincount(code, weights=sentiment, minlength=k) / np.maximum(np.bincount(code, minlength=k), 1)
+        neg = np.bincount(code, weights=(sentiment <= NEGATIVE_AT).astype(float), minlength=k)
+        pos = np.bincount(code, weights=(sentiment >= POSITIVE_AT).astype(float), minlength=k)
+        wishes = np.bincount(code, weights=wish.astype(float), minlength=k)
+        size = np.bincount(code, minlength=k).astype(float)
+        for c, nid in enumerate(node_list):
+            centroid_of[nid] = cents[c]
+            label = structure.names.get(nid, auto_labels[c])
+            label_of[nid] = label
+            row: dict[str, Any] = {
+                NODE_ID: nid, LEVEL: level,
+                PARENT_ID: structure.parent.get(nid, "") if level != "primary" else "",
+                LABEL: label, "auto_label": auto_labels[c], "terms": ", ".join(terms[c]),
+                COUNT: int(size[c]), "share": size[c] / len(ter),
+                SENTIMENT: sent_mean[c], SHARE_NEGATIVE: neg[c] / size[c], SHARE_POSITIVE: pos[c] / size[c],
+                "wishes": int(wishes[c]),
+                "quote_ids": " | ".join(row_ids[i] for i in quotes[c]),
+                "quotes": " | ".join(row_text[i] for i in quotes[c]),
+                "renamed": nid in structure.names,
+            }
+            if meta_rows is not None:
+                members = code == c
+                for col, name in ((S.INTERVIEW_ID, "interviews"), (S.ACCOUNT_ID, "accounts")):
+                    if col in meta_rows:
+                        row[name] = int(meta_rows.loc[members, col].nunique())
+            node_rows.append(row)
+    nodes = pd.DataFrame(node_rows)
+    nodes = _order_nodes(nodes)
+
+    # ---- latent needs ---------------------------------------------------------------
+    needs_df = pd.DataFrame(columns=[S.NEED_ID, S.NEED_NAME]) if needs is None else needs.reset_index(drop=True)
+    if needs is not None:
+        nodes = _match(nodes, needs_df, centroid_of, encoder, be, units, seed, settings, ov)
+
+    # ---- verbatim table ---------------------------------------------------------------
+    verb = frame[[S.VERBATIM_ID, S.TEXT, "status", "words", "duplicate_of"]].copy()
+    for level in LEVELS:
+        col = np.full(len(frame), "", dtype=object)
+        col[placed_mask] = by_level[level]
+        verb[level] = col
+        verb[f"{level}_label"] = [label_of.get(v, "") for v in col]
+    full_sent = np.full(len(frame), np.nan)
+    full_sent[placed_mask] = sentiment
+    verb[SENTIMENT] = full_sent
+    full_wish = np.zeros(len(frame), dtype=bool)
+    full_wish[placed_mask] = wish
+    verb["wish"] = full_wish
+    full_fit = np.full(len(frame), np.nan)
+    full_fit[placed_mask] = fit
+    verb[FIT] = full_fit
+    if meta is not None and len(meta):
+        extra = meta.reindex(pd.Index(verb[S.VERBATIM_ID], name=S.VERBATIM_ID)).reset_index(drop=True)
+        for col in extra.columns:
+            if col not in verb:
+                verb[col] = extra[col].to_numpy()
+    tree = NeedsTree(nodes=nodes, verbatims=verb, prep=prep.report(), choice=hier.choice,
+                     backend=be.name, seed=seed, curation=list(structure.log), needs=needs_df)
+    tree.vectors = vectors  # type: ignore[attr-defined]  # reuse in a rerun (same texts, backend, seed)
+    return tree
+
+
+def _order_nodes(nodes: pd.DataFrame) -> pd.DataFrame:
+    rank = {lv: i for i, lv in enumerate(LEVELS)}
+    out = nodes.assign(_l=nodes[LEVEL].map(rank)).sort_values(["_l", COUNT, NODE_ID], ascending=[True, False, True], kind="stable")
+    return out.drop(columns="_l").reset_index(drop=True)
+
+
+def _match(nodes: pd.DataFrame, needs: pd.DataFrame, centroid_of: dict[str, np.ndarray], encoder, be, units,
+           seed: int, settings: "NeedsTreeSettings", ov: Overrides) -> pd.DataFrame:
+    """Add ``need_id, need_name, similarity, wish_share, latent, match`` to the nodes."""
+    lat = settings.latent
+    need_ids = needs[S.NEED_ID].astype(str).tolist()
+    names = dict(zip(need_ids, needs[S.NEED_NAME].astype(str)))
+    if encoder is None:  # vectors were given: refit to project the needs in the same space
+        _, encoder = be.fit(units, seed)
+    need_vec = encoder.transform(need_texts(needs)) if need_ids else np.zeros((0, 1))
+    out = nodes.copy()
+    ter = out[out[LEVEL] == "tertiary"]
+    cents = np.vstack([centroid_of[n] for n in ter[NODE_ID]]).astype(np.float32)
+    share = (ter["wishes"] / ter[COUNT]).to_numpy(float)
+    m = match_tertiary(cents, need_vec, need_ids, share, lat.min_similarity, lat.strong_similarity, lat.wish_share)
+    m.index = ter.index
+    out["need_id"] = None
+    out["similarity"] = np.nan
+    out["wish_share"] = out["wishes"] / out[COUNT]
+    out["latent"] = False
+    out["latent_reason"] = ""
+    out["closest_need"] = None
+    out["match"] = MATCH_AUTO
+    out.loc[ter.index, "need_id"] = np.where(m["latent"], None, m["closest_need"])
+    out.loc[ter.index, "closest_need"] = m["closest_need"]
+    out.loc[ter.index, "similarity"] = m["similarity"]
+    out.loc[ter.index, "latent"] = m["latent"]
+    out.loc[ter.index, "latent_reason"] = m["latent_reason"]
+    # The analyst's matches, top level first so that the most specific wins.
+    parent = dict(zip(out[NODE_ID], out[PARENT_ID]))
+
+    def ancestors(n: str) -> list[str]:
+        chain = []
+        while parent.get(n):
+            n = parent[n]
+            chain.append(n)
+        return chain
+
+    curated: dict[str, str] = {}
+    for nid in out.loc[out[LEVEL] == "tertiary", NODE_ID]:
+        for anc in [*reversed(ancestors(nid)), nid]:
+            if anc in ov.match:
+                curated[nid] = ov.match[anc]
+    unknown = sorted({v for v in ov.match.values() if v not in (LATENT, NONE) and v not in names})
+    if unknown:
+        raise NeedsTreeError(f"{ov.source}: match names need id(s) {', '.join(unknown)} that the needs table does not have")
+
+    def set_match(i, value: str) -> None:
+        out.at[i, "latent"] = value == LATENT
+        out.at[i, "latent_reason"] = REASON_CURATED if value == LATENT else ""
+        out.at[i, "need_id"] = None if value in (LATENT, NONE) else value
+        out.at[i, "match"] = MATCH_CURATED
+
+    for nid, value in curated.items():
+        set_match(out.index[out[NODE_ID] == nid][0], value)
+    # Upper levels: latent when every tertiary below is; else the need covering most verbatims.
+    tert = out[out[LEVEL] == "tertiary"]
+    for level in ("secondary", "primary"):
+        for i, row in out[out[LEVEL] == level].iterrows():
+            below = tert[[row[NODE_ID] in ancestors(n) for n in tert[NODE_ID]]]
+            if row[NODE_ID] in ov.match:
+                set_match(i, ov.match[row[NODE_ID]])
+                continue
+            covered = below[~below["latent"].astype(bool) & below["need_id"].notna()]
+            latent_below = below[below["latent"].astype(bool)]
+            out.at[i, "latent"] = bool(len(latent_below)) and covered.empty
+            if out.at[i, "latent"]:
+                reasons = sorted(set(latent_below["latent_reason"]))
+                out.at[i, "latent_reason"] = reasons[0] if len(reasons) == 1 else "; ".join(reasons)
+            if not covered.empty:
+                out.at[i, "need_id"] = covered.groupby("need_id")[COUNT].sum().sort_index().idxmax()
+            out.at[i, "similarity"] = float(np.average(below["similarity"], weights=below[COUNT])) if len(below) else np.nan
+    out["latent"] = out["latent"].astype(bool)
+    out["need_name"] = out["need_id"].map(names)
+    return out
+
+
+def needs_tree(
+    a: "Assessment",
+    config: "Config | None" = None,
+    *,
+    account: str | None = None,
+    overrides: str | Path | Overrides | None = None,
+    backend: str | None = None,
+    levels: dict[str, int | None] | None = None,
+    vectors: np.ndarray | None = None,
+) -> NeedsTree:
+    """The needs tree of an assessment's verbatims, with who said what and the rated needs.
+
+    Parameters
+    ----------
+    a
+        A validated assessment with a ``verbatims`` table.
+    config
+        Configuration (default: the assessment's).
+    account
+        Restrict to one account's verbatims.
+    overrides
+        Curation file or parsed overrides (default: ``needs_tree.overrides``
+        of the configuration, resolved against the client configuration file).
+    backend, levels, vectors
+        As in :func:`build_needs_tree`.
+
+    Returns
+    -------
+    NeedsTree
+    """
+    cfg = config or a.config
+    a.require(S.VERBATIMS, step="needs tree")
+    if account:
+        a = a.filter(accounts=account)
+    v = a.verbatims
+    meta = v[[S.VERBATIM_ID, S.INTERVIEW_ID]].copy()
+    if a.has(S.INTERVIEWS, S.CONTACTS):
+        resp = a.respondents()
+        cols = [c for c in META_COLUMNS if c in resp.columns]
+        meta = meta.merge(resp[cols], on=S.INTERVIEW_ID, how="left")
+    meta = meta.astype({c: "object" for c in meta.columns}).set_index(S.VERBATIM_ID)
+    ov = overrides if isinstance(overrides, Overrides) else load_overrides(resolve_overrides_path(cfg, overrides))
+    return build_needs_tree(
+        v[S.VERBATIM_ID].tolist(), v[S.TEXT].tolist(), cfg.needs_tree, backend=backend, levels=levels,
+        meta=meta, needs=a.needs if a.has(S.NEEDS) else None, overrides=ov, vectors=vectors,
+    )
+
+
+def resolve_overrides_path(config: "Config", path: str | Path | None = None) -> Path | None:
+    """The curation file to use: ``path`` if given, else ``needs_tree.overrides`` (relative to the client file)."""
+    if path:
+        return Path(path)
+    raw = config.needs_tree.overrides
+    if not raw:
+        return None
+    p = Path(raw).expanduser()
+    if p.is_absolute():
+        return p
+    client_files = [Path(s) for s in config.source if s != "package defaults"]
+    return (client_files[-1].parent / p) if client_files else p
