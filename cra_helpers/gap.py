@@ -470,3 +470,31 @@ def findings(needs: pd.DataFrame, departures: pd.DataFrame | None = None, pairs:
             out.append("Where we win most: " + "; ".join(
                 f"{names.get(str(r.need_id), r.need_id)} against {cn.get(str(r.competitor_id), r.competitor_id)} ({r.difference:+.1f})" for r in win.itertuples()) + ".")
     return out
+
+
+def words_beside_numbers(needs: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
+    """Each need's rated gap beside what customers said about it (from the needs tree).
+
+    Parameters
+    ----------
+    needs
+        :func:`need_gaps` output.
+    evidence
+        :func:`cra_helpers.needs_tree.results.need_evidence` output (one row
+        per rated need: verbatims, mean VADER sentiment −1…1, share negative,
+        a representative quote).
+
+    Returns
+    -------
+    DataFrame
+        ``need_id, need, gap, quadrant, verbatims, sentiment, share_negative,
+        quote`` sorted by gap, largest first; needs nobody spoke about have
+        0 verbatims and an empty quote.
+    """
+    ev = evidence.copy()
+    ev[S.NEED_ID] = ev[S.NEED_ID].astype(str)
+    out = needs[[S.NEED_ID, "need", "gap", "quadrant"]].assign(**{S.NEED_ID: needs[S.NEED_ID].astype(str)}).merge(
+        ev[[S.NEED_ID, "verbatims", "sentiment", "share_negative", "quote"]], on=S.NEED_ID, how="left")
+    out["verbatims"] = out["verbatims"].fillna(0).astype(int)
+    out["quote"] = out["quote"].fillna("").astype(str)
+    return out.sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)

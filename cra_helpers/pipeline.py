@@ -348,13 +348,7 @@ def run_pipeline(
                     deps = pending[name]["after"]
                     if any(d in pending or d in running.values() for d in deps):
                         continue
-                    failed_deps = [d for d in deps if d in results and results[d].status != "ok"]
                     job = pending.pop(name)
-                    if failed_deps:
-                        results[name] = NotebookResult(name, job["title"], "skipped", reason=f"{', '.join(failed_deps)} did not succeed")
-                        done_count += 1
-                        echo(f"[{done_count}/{total}] skipped  {name}: {results[name].reason}")
-                        continue
                     running[pool.submit(_execute_one, job)] = name
                 if not running:
                     continue

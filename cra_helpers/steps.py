@@ -25,8 +25,9 @@ class Step:
     requires
         Tables the step cannot run without.
     after
-        Steps whose results this one reads; it starts when they have finished
-        and is skipped if one of them failed.
+        Steps whose result files this one reads when they are there; it
+        starts when they have finished, whatever their outcome, and says in
+        its report what it missed.
     """
 
     name: str
@@ -41,11 +42,13 @@ STEPS: dict[str, Step] = {
         Step("00_overview", "What the data holds", (schema.ACCOUNTS,)),
         Step("01_prioritize", "Prioritize: which relationships matter and how to contact them", (schema.ACCOUNTS,)),
         Step("04_gap_analysis", "GAP analysis: priorities, perceptions, accounts, sites and competitors",
-             (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS, schema.NEEDS, schema.RATINGS)),
+             (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS, schema.NEEDS, schema.RATINGS),
+             after=("03_needs_tree",)),
         Step("05_actions", "At-risk accounts, recommendations and the action plan",
              (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS, schema.NEEDS, schema.RATINGS, schema.LOYALTY)),
         Step("02_quantitative", "Satisfaction, loyalty and key drivers",
              (schema.ACCOUNTS, schema.INTERVIEWS, schema.CONTACTS, schema.RATINGS, schema.LOYALTY)),
+        Step("03_needs_tree", "Needs tree: what customers say, grouped into needs", (schema.ACCOUNTS, schema.VERBATIMS)),
     )
 }
 

@@ -222,3 +222,14 @@ def test_findings_name_the_planted_gaps(sample, truth):
     names = dict(zip(needs[S.NEED_ID], needs["need"]))
     assert names[truth["location_gap"]["need_id"]] in text and truth["location_gap"]["account_id"] in text
     assert f"{names[truth['competitor_gap']['need_id']]} against Varanta" in text
+
+
+def test_words_beside_numbers_keeps_every_need_and_its_quote(hand):
+    needs = gap.need_gaps(hand)
+    evidence = pd.DataFrame({S.NEED_ID: ["N1", "N3"], "verbatims": [5, 2], "sentiment": [-0.6, 0.3],
+                             "share_negative": [0.8, 0.0], "quote": ["late again", "fine"]})
+    out = gap.words_beside_numbers(needs, evidence)
+    assert list(out[S.NEED_ID]) == ["N1", "N3", "N2", "N4"]  # by gap, largest first
+    row = out.set_index(S.NEED_ID)
+    assert row.loc["N1", "quote"] == "late again" and row.loc["N1", "verbatims"] == 5
+    assert row.loc["N2", "verbatims"] == 0 and row.loc["N2", "quote"] == "" and np.isnan(row.loc["N2", "sentiment"])
