@@ -18,6 +18,25 @@ SLICES_JS = """() => {
 }"""
 
 
+INSIDE_FIRST_SLICE_JS = """() => {
+  const gd = Array.from(document.querySelectorAll('.js-plotly-plot')).find(g => g.data && g.data[0].type === 'sunburst');
+  gd.scrollIntoView();
+  const p = gd.querySelector('g.slice path.surface');
+  const bb = p.getBBox(), m = p.getScreenCTM();
+  const cx = bb.x + bb.width / 2, cy = bb.y + bb.height / 2;
+  let best = null, bestD = Infinity;
+  for (let i = 1; i < 40; i++) for (let j = 1; j < 40; j++) {
+    const x = bb.x + bb.width * i / 40, y = bb.y + bb.height * j / 40;
+    if (!p.isPointInFill(new DOMPoint(x, y))) continue;
+    const d = (x - cx) ** 2 + (y - cy) ** 2;
+    if (d < bestD) { bestD = d; best = [x, y]; }
+  }
+  if (!best) return null;
+  const pt = new DOMPoint(best[0], best[1]).matrixTransform(m);
+  return [pt.x, pt.y];
+}"""
+
+
 @pytest.fixture(scope="module")
 def browser():
     exe = chromium_path()
@@ -42,9 +61,12 @@ def _open(browser, html: Path):
 def _zoom_into_a_branch(page) -> None:
     before = page.evaluate(SLICES_JS)
     assert before["slices"] > 10, before
-    # The largest primary need is the first slice of the inner ring: click its middle.
-    box = page.locator("g.slice path.surface").first.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    # The largest primary need is the first slice of the inner ring. Its bounding box's
+    # centre may lie outside the wedge, so click the point inside the wedge nearest to it.
+    page.locator(".js-plotly-plot:has(g.slice)").first.scroll_into_view_if_needed()  # clicks land in the viewport
+    point = page.evaluate(INSIDE_FIRST_SLICE_JS)
+    assert point is not None, "no point inside the first slice"
+    page.mouse.click(point[0], point[1])
     page.wait_for_timeout(1500)
     after = page.evaluate(SLICES_JS)
     assert after["level"] != before["level"], "clicking a branch should zoom into it"

@@ -37,7 +37,7 @@ def _first_quote(quotes: object) -> str:
     return str(quotes).split(" | ")[0] if isinstance(quotes, str) and quotes else ""
 
 
-def tree_sunburst(nodes: pd.DataFrame, title: str = "Needs tree", max_depth: int = 3) -> go.Figure:
+def tree_sunburst(nodes: pd.DataFrame, title: str = "Needs tree", max_depth: int = 2) -> go.Figure:
     """The needs tree as a sunburst: rings primary → secondary → tertiary, sized by mentions, coloured by sentiment.
 
     Click a segment to zoom into that branch, click the centre to go back up.
@@ -51,7 +51,8 @@ def tree_sunburst(nodes: pd.DataFrame, title: str = "Needs tree", max_depth: int
     title
         Figure title.
     max_depth
-        Rings shown at once (the rest appear when zooming).
+        Rings shown at once (default 2: primary and secondary, so that labels
+        stay legible); the tertiary ring appears when a branch is clicked.
     """
     n = nodes
     need = n["need_name"] if "need_name" in n else pd.Series([None] * len(n), index=n.index)
@@ -77,7 +78,7 @@ def tree_sunburst(nodes: pd.DataFrame, title: str = "Needs tree", max_depth: int
                     colorbar=dict(title="Mean<br>sentiment", tickvals=[-0.6, -0.3, 0, 0.3, 0.6], thickness=14)),
         maxdepth=max_depth, insidetextorientation="radial", sort=False,
     ))
-    fig.update_layout(title=f"{escape_html(title)} — sized by mentions, red = painful, ✦ = latent; click a branch to zoom",
+    fig.update_layout(title=f"{escape_html(title)} — sized by mentions, red = painful, ✦ = latent; click a branch for its tertiary needs",
                       height=760, margin=dict(l=10, r=10, t=60, b=10))
     return fig
 
@@ -186,7 +187,7 @@ def saturation_by_group(curves: pd.DataFrame, summary: pd.DataFrame, names: dict
         fig.add_scatter(x=c["interviews"], y=c["share_of_estimated"], mode="lines", name=label,
                         line=dict(color=style.QUALITATIVE[i % len(style.QUALITATIVE)], width=2),
                         hovertemplate=escape_html(g) + ": %{x} interviews → %{y:.0%} of its estimated needs<extra></extra>")
-    fig.add_hline(y=0.9, line=dict(color=style.MUTED, dash="dot"), annotation_text="90 %", annotation_position="bottom right")
+    fig.add_hline(y=0.9, line=dict(color=style.MUTED, dash="dot"), annotation_text="90 %", annotation_position="top left")
     fig.update_layout(title="Saturation per key account: share of the account's estimated needs heard",
                       xaxis_title="Interviews at the account", yaxis_title="Share of estimated needs",
                       yaxis=dict(tickformat=".0%", range=[0, 1.02]), height=460, legend=dict(font=dict(size=11)))
