@@ -230,3 +230,39 @@ def sample_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("sample_run")
     return run_pipeline(data=paths.sample_path(), out=out, echo=lambda _line: None)
+
+
+# ---------------------------------------------------------------------------
+# The bundled sample and its planted truth; a Chromium browser for offline checks.
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample():
+    """The bundled sample assessment, loaded and validated (one per test module)."""
+    from cra_helpers import paths
+    from cra_helpers.loader import load_assessment
+
+    return load_assessment(paths.sample_path())
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    """The sample's planted facts (``data/sample/truth.json``)."""
+    import json
+
+    from cra_helpers import paths
+
+    return json.loads((paths.sample_dir() / "truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (fails in CI when it is missing, skips elsewhere)."""
+    from playwright.sync_api import sync_playwright
+
+    from ._reports import CHROMIUM_ARGS, chromium_path
+
+    exe = chromium_path()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

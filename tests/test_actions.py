@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -14,23 +13,12 @@ import yaml
 from openpyxl import load_workbook
 
 from cra_helpers import actions as A
-from cra_helpers import gap, paths
+from cra_helpers import gap
 from cra_helpers import schema as S
 from cra_helpers.config import ConfigError, load_config
 from cra_helpers.figures.actions import one_pager_html
-from cra_helpers.loader import load_assessment
 
 HOSTILE = ["=HYPERLINK(\"http://x\",\"click\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1,1)", "=1+1"]
-
-
-@pytest.fixture(scope="module")
-def sample():
-    return load_assessment(paths.sample_path())
-
-
-@pytest.fixture(scope="module")
-def truth():
-    return json.loads((paths.sample_dir() / "truth.json").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from cra_helpers import gap, paths
+from cra_helpers import gap
 from cra_helpers import schema as S
 from cra_helpers.config import load_config
-from cra_helpers.loader import load_assessment
 from cra_helpers.loader import assessment_from_frames
 
 # ---------------------------------------------------------------------------
@@ -165,16 +163,6 @@ def test_welch_from_summaries_matches_scipy():
 # ---------------------------------------------------------------------------
 # The sample's planted truth
 # ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def sample():
-    return load_assessment(paths.sample_path())
-
-
-@pytest.fixture(scope="module")
-def truth():
-    return json.loads((paths.sample_dir() / "truth.json").read_text())
-
-
 def test_planted_location_gap_tops_its_ranking_and_is_significant(sample, truth):
     pairs = gap.location_pairs(sample)
     top = pairs.iloc[0]

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from ._reports import CHROMIUM_ARGS, chromium_path
 
 pytestmark = pytest.mark.browser
 
@@ -35,17 +34,6 @@ INSIDE_FIRST_SLICE_JS = """() => {
   const pt = new DOMPoint(best[0], best[1]).matrixTransform(m);
   return [pt.x, pt.y];
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _open(browser, html: Path):

@@ -8,20 +8,9 @@ import pytest
 from cra_helpers import paths
 from cra_helpers.pipeline import run_pipeline
 
-from ._reports import CHROMIUM_ARGS, chromium_path, open_offline
+from ._reports import open_offline
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def test_every_page_opens_offline_with_figures(sample_run, browser, tmp_path):
