@@ -54,13 +54,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from . import gap as G
 from . import quantitative as Q
 from . import schema as S
 from .assessment import Assessment
-from .config import Config, ConfigError
+from .config import Config, ConfigError, _Strict
 from .sentiment import compound_scores
 
 HIGH, MEDIUM, LOW = "High", "Medium", "Low"
@@ -69,10 +69,6 @@ COMPONENTS = ("segment", "nps", "satisfaction", "trend", "decision_makers", "con
 
 
 # --------------------------------------------------------------------------- library
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class ActionItem(_Strict):
     """One candidate action of the library (see ``resources/actions.yaml``)."""
 
@@ -223,9 +219,9 @@ def account_risk(a: Assessment, loyalty: pd.DataFrame | None = None) -> pd.DataF
     dm_counts = dm.groupby(S.ACCOUNT_ID).agg(n=(Q.NPS_CATEGORY, "size"), det=(Q.NPS_CATEGORY, lambda s: int((s == "detractor").sum())))
     comp["decision_makers"] = dm_counts["det"] / dm_counts["n"]
     # needs in Concentrate here at the account, on the portfolio's crosshairs
-    portfolio = G.need_gaps(a)
-    imp_cut, perf_cut = portfolio.attrs["importance_cut"], portfolio.attrs["performance_cut"]
     rn = G.respondent_needs(a)
+    portfolio = G.need_gaps(a, respondents=rn)
+    imp_cut, perf_cut = portfolio.attrs["importance_cut"], portfolio.attrs["performance_cut"]
     acc_need = rn.groupby([S.ACCOUNT_ID, S.NEED_ID])[[S.IMPORTANCE, S.PERFORMANCE, "gap"]].mean().reset_index()
     acc_need["conc"] = (acc_need[S.IMPORTANCE] >= imp_cut) & (acc_need[S.PERFORMANCE] < perf_cut)
     comp["concentrate"] = acc_need.groupby(S.ACCOUNT_ID)["conc"].mean()
@@ -338,7 +334,8 @@ def need_impact(a: Assessment, drivers: pd.DataFrame | None = None) -> pd.DataFr
         (importance and gap in performance-scale points, driver weight 0–1,
         revenue in the configured currency), sorted by impact.
     """
-    needs = G.need_gaps(a)
+    rn = G.respondent_needs(a)
+    needs = G.need_gaps(a, respondents=rn)
     if drivers is None:
         drivers = Q.key_drivers(a, outcomes=[S.SATISFACTION])
     dw = pd.Series(dtype=float)
@@ -352,7 +349,6 @@ def need_impact(a: Assessment, drivers: pd.DataFrame | None = None) -> pd.DataFr
     rated = needs["n"] > 0
     if dw.empty:
         dw = pd.Series(1 / max(int(rated.sum()), 1), index=needs.loc[rated, S.NEED_ID])
-    rn = G.respondent_needs(a)
     acc_gap = rn.groupby([S.NEED_ID, S.ACCOUNT_ID])["gap"].mean().reset_index()
     revenue = a.accounts.set_index(S.ACCOUNT_ID)[S.REVENUE].astype(float)
     rows = []

@@ -169,7 +169,8 @@ def welch_from_summaries(
     return diff, diff - half, diff + half, p
 
 
-def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str | None = None) -> pd.DataFrame:
+def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str | None = None,
+              respondents: pd.DataFrame | None = None) -> pd.DataFrame:
     """Priority versus perception per need, with intervals, quadrant and opportunity score.
 
     Parameters
@@ -182,6 +183,8 @@ def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str
         ``derived_importance`` and ``quadrant_derived``.
     crosshair
         ``"means"`` or ``"midpoints"``; default from ``config.gap.crosshair``.
+    respondents
+        :func:`respondent_needs` of ``a`` when the caller already has it.
 
     Returns
     -------
@@ -194,7 +197,7 @@ def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str
         A need nobody rated has NaN scores and an empty quadrant.
         ``frame.attrs`` holds the crosshair positions.
     """
-    rn = respondent_needs(a)
+    rn = respondent_needs(a) if respondents is None else respondents
     perf_scale = a.config.scale(S.SCALE_PERFORMANCE)
     rows = []
     for need_id, g in rn.groupby(S.NEED_ID, sort=False):
