@@ -1,34 +1,47 @@
 """The ``cra`` command line.
 
-Errors the user can fix (bad data, bad configuration, missing files) are
-printed as plain messages with exit code 2, never as a traceback.
+No traceback reaches the user: an error the user can act on (bad data, bad
+configuration, a folder that cannot be written, a run already using the
+output folder, Ctrl+C) is printed as one plain message and the command exits
+with the code documented in :mod:`cra_helpers.errors`; anything else is
+reported as an internal error (exit 70). ``cra --debug ...`` (or
+``CRA_DEBUG=1``) adds the traceback.
+
+This module imports only :mod:`click` and :mod:`cra_helpers.errors` at start;
+each command imports what it needs, so ``cra validate`` never pays for the
+analyses or the report machinery.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
 
-from .config import ConfigError
+from . import errors as E
 
-EXIT_USER_ERROR = 2
+EXIT_USER_ERROR = E.EXIT_INPUT
+_DEBUG = {"on": False}
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from .loader import AssessmentError
-
-    from .needs_tree.errors import NeedsTreeError
-    from .pipeline import KernelError
-
-    return (AssessmentError, ConfigError, FileNotFoundError, KernelError, NeedsTreeError)
+def _debug_requested(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("CRA_DEBUG", "") not in ("", "0")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cra-workbench")
-def cli() -> None:
-    """CRA Workbench: Customer Relationship Assessment analytics."""
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an error as well as its message.")
+def cli(debug: bool) -> None:
+    """CRA Workbench: Customer Relationship Assessment analytics.
+
+    Exit codes: 0 ok, 1 a notebook failed, 2 input or configuration problem,
+    3 folder or environment problem, 4 output folder in use by another run,
+    70 internal error, 130 interrupted (Ctrl+C), 143 terminated.
+    """
+    _DEBUG["on"] = _DEBUG["on"] or debug
 
 
 @cli.command()
@@ -37,7 +50,9 @@ def cli() -> None:
 def sample(out: Path, seed: int | None) -> None:
     """Generate the synthetic sample assessment with its planted truth."""
     from . import sample as sample_mod
+    from .outputs import ensure_writable_dir
 
+    ensure_writable_dir(out, what="sample folder")
     kwargs = {} if seed is None else {"seed": seed}
     written = sample_mod.write_sample(out, **kwargs)
     for path in written:
@@ -58,8 +73,14 @@ def validate(data: Path, config_path: Path | None) -> None:
 
 @cli.command()
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Workbook to write (.xlsx).")
-def template(out: Path) -> None:
+@click.option("--force", is_flag=True, help="Overwrite the workbook if it exists.")
+def template(out: Path, force: bool) -> None:
     """Write an empty capture workbook with every sheet and column of the data contract."""
+    from .outputs import check_can_create
+
+    if out.exists() and not force:
+        raise click.UsageError(f"{out} exists; it may hold captured answers. Choose another --out, or add --force to overwrite it.")
+    check_can_create(out, what="workbook")
     from .loader import write_template
 
     click.echo(str(write_template(out)))
@@ -73,6 +94,7 @@ def template(out: Path) -> None:
 @click.option("--workers", type=int, default=None, help="Parallel notebook processes (default from configuration).")
 @click.option("--notebooks", "notebooks_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None, help="Folder of notebooks to run (default: the project's notebooks/).")
 @click.option("--inline-plotly", is_flag=True, help="Put plotly.js inside every page (for sending one report on its own) instead of one shared local file.")
+@click.option("--partial", is_flag=True, help="When a notebook fails, publish the run in place anyway, marked partial (default: beside it as <out>-failed).")
 def run(
     data: Path | None,
     out: Path | None,
@@ -81,6 +103,7 @@ def run(
     workers: int | None,
     notebooks_dir: Path | None,
     inline_plotly: bool,
+    partial: bool,
 ) -> None:
     """Run the notebooks on an assessment and publish offline HTML reports."""
     from .pipeline import run_pipeline
@@ -94,10 +117,11 @@ def run(
         notebooks_dir=notebooks_dir,
         plotly_js="inline" if inline_plotly else "shared",
         echo=click.echo,
+        partial=partial,
     )
     click.echo(f"Reports: {result.index_path}")
     if not result.ok:
-        sys.exit(1)
+        sys.exit(E.EXIT_NOTEBOOK_FAILED)
 
 
 @cli.command("needs-tree")
@@ -117,7 +141,9 @@ def needs_tree_command(input_path: Path, text_col: str, id_col: str, out: Path, 
                        config_path: Path | None) -> None:
     """Cluster the verbatims of a CSV or xlsx file into primary / secondary / tertiary needs."""
     from .needs_tree.command import run as run_needs_tree
+    from .outputs import ensure_writable_dir
 
+    ensure_writable_dir(out, what="needs-tree output folder")
     levels = {"primary": primary, "secondary": secondary, "tertiary": tertiary}
     result = run_needs_tree(input_path, out, text_col=text_col, id_col=id_col, levels=levels, backend=backend,
                             seed=seed, overrides=overrides, config_path=config_path)
@@ -128,10 +154,40 @@ def needs_tree_command(input_path: Path, text_col: str, id_col: str, out: Path, 
         click.echo(str(path))
 
 
+def _message(exc: BaseException) -> tuple[str, int]:
+    """The one-line message and exit code for an error that ended a command."""
+    if isinstance(exc, E.CraError):
+        return str(exc), exc.exit_code
+    for module, name in (("cra_helpers.loader", "AssessmentError"), ("cra_helpers.config", "ConfigError"),
+                         ("cra_helpers.needs_tree.errors", "NeedsTreeError")):
+        cls = getattr(sys.modules.get(module), name, None)
+        if cls is not None and isinstance(exc, cls):
+            return str(exc), E.EXIT_INPUT
+    if isinstance(exc, FileNotFoundError):
+        return (f"{exc.filename}: not found" if exc.filename else str(exc)), E.EXIT_INPUT
+    if isinstance(exc, UnicodeError):
+        return f"a file could not be read as UTF-8 text ({exc})", E.EXIT_INPUT
+    if isinstance(exc, PermissionError):
+        return f"permission denied: {exc.filename or exc}", E.EXIT_ENVIRONMENT
+    if isinstance(exc, NotADirectoryError):
+        return f"{exc.filename or exc}: part of the path is a file, not a folder", E.EXIT_ENVIRONMENT
+    if isinstance(exc, IsADirectoryError):
+        return f"{exc.filename or exc}: is a folder, a file was expected", E.EXIT_INPUT
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}", E.EXIT_ENVIRONMENT
+    if isinstance(exc, MemoryError):
+        return "out of memory; try a smaller assessment or fewer --workers", E.EXIT_ENVIRONMENT
+    return (f"internal error ({type(exc).__name__}: {exc}). This is a bug of the workbench: run the command "
+            "again with --debug and report the traceback."), E.EXIT_INTERNAL
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``cra`` console script."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    _DEBUG["on"] = _debug_requested(args)
     try:
-        cli.main(args=argv, standalone_mode=False)
+        cli.main(args=args, standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -139,10 +195,19 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except _user_errors() as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(EXIT_USER_ERROR)
+        sys.exit(E.EXIT_SIGINT)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(E.EXIT_SIGINT)
+    except Exception as exc:  # every error ends as one message and a documented exit code
+        text, code = _message(exc)
+        if _DEBUG["on"]:
+            traceback.print_exc()
+        if isinstance(exc, E.RunInterrupted):
+            click.echo(text[:1].upper() + text[1:], err=True)
+        else:
+            click.echo(f"Error: {text}", err=True)
+        sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+
+from .errors import CraError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import schema
@@ -21,7 +23,7 @@ from . import schema
 DEFAULTS_RESOURCE = "defaults.yaml"
 
 
-class ConfigError(ValueError):
+class ConfigError(CraError, ValueError):
     """Configuration that cannot be used; the message lists every problem."""
 
 
@@ -666,9 +668,45 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return out
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML loader that refuses a key given twice in one mapping (PyYAML keeps the last one silently)."""
+
+
+def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice (lines {seen[key]} and {line}); keep one", key_node.start_mark)
+        seen[key] = line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def _decode(raw: bytes, where: str) -> str:
+    """Text of a configuration file; it must be UTF-8 (a byte-order mark is allowed)."""
+    if b"\x00" in raw[:4096]:
+        hint = " (it looks like UTF-16 text: save it as UTF-8)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else " (it is not a text file)"
+        raise ConfigError(f"{where}: not a YAML text file{hint}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{where}, line {line}: byte 0x{raw[exc.start]:02X} is not UTF-8 — save the file as UTF-8 text") from None
+
+
 def _read_yaml(text: str, where: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise ConfigError(f"{where}{at}: not valid YAML: {what}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where}: not valid YAML: {exc}") from None
     if data is None:
@@ -712,7 +750,11 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"{p}: configuration file not found")
-        data = _deep_merge(data, _read_yaml(p.read_text(encoding="utf-8"), str(p)))
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+        data = _deep_merge(data, _read_yaml(_decode(raw, str(p)), str(p)))
         sources.append(str(p))
         where = str(p)
     if overrides:

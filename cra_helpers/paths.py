@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 SAMPLE_WORKBOOK = "assessment.xlsx"
@@ -27,6 +28,11 @@ def notebooks_dir() -> Path:
     return project_root() / "notebooks"
 
 
+REPORTS_DIR_ENV = "CRA_REPORTS_DIR"
+"""Environment variable that moves the default parent folder of runs (and its ``latest`` link)."""
+
+
 def reports_dir() -> Path:
-    """Default parent folder of report runs (``reports/``)."""
-    return project_root() / "reports"
+    """Default parent folder of report runs: ``$CRA_REPORTS_DIR`` when set, else ``reports/`` in the project."""
+    env = os.environ.get(REPORTS_DIR_ENV)
+    return Path(env).expanduser().absolute() if env else project_root() / "reports"

@@ -13,12 +13,13 @@ copy is kept under ``_executed/`` and the run ends with a non-zero exit code.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
+import signal
+import subprocess
 import sys
+import threading
 import time
-import traceback
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -29,16 +30,17 @@ import jinja2
 
 from . import export, paths, steps
 from .config import Config, load_config
+from .errors import KernelError, RunInterrupted
+from .outputs import RunFolder, point_link
 from .report import RESULTS_DIR, TABLES_DIR
 
 EXECUTED_DIR = "_executed"
 INDEX_HTML = "index.html"
 SUMMARY_JSON = "summary.json"
 LATEST_LINK = "latest"
-
-
-class KernelError(RuntimeError):
-    """The project's Jupyter kernel is missing or belongs to another Python."""
+RUN_ID_ENV = "CRA_RUN_ID"
+"""Environment variable set in every worker and kernel of a run (its value identifies the run)."""
+POLL_S = 0.1
 
 
 @dataclass
@@ -123,92 +125,9 @@ def ensure_kernel(name: str) -> None:
         )
 
 
-# ---------------------------------------------------------------------- worker
-def _execute_one(job: dict[str, Any]) -> dict[str, Any]:
-    """Run one notebook and export it (runs in a child process)."""
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    t0 = time.perf_counter()
-    executed = Path(job["executed"])
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    # The kernel inherits this process's stderr: keep its chatter in a log beside the
-    # executed notebook instead of the run's progress output.
-    log = open(executed.with_suffix(".log"), "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the worker
-    os.dup2(log.fileno(), 2)
-    sys.stderr = log
-    import logging
-
-    logging.getLogger("papermill").setLevel(logging.ERROR)
-    out: dict[str, Any] = {"name": job["name"], "status": "ok", "error": None}
-    try:
-        pm.execute_notebook(
-            job["notebook"],
-            str(executed),
-            parameters=job["parameters"],
-            kernel_name=job["kernel_name"],
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-            execution_timeout=job["timeout"],
-            cwd=job["cwd"],
-        )
-    except PapermillExecutionError as exc:
-        out["status"] = "failed"
-        out["error"] = {"cell": _code_cell_number(executed, exc.cell_index), "ename": exc.ename, "evalue": exc.evalue}
-    except Exception as exc:  # kernel died, timeout, unreadable notebook: still a clear message
-        out["status"] = "failed"
-        out["error"] = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc).strip().splitlines()[-1] if str(exc).strip() else ""}
-        out["trace"] = traceback.format_exc(limit=3)
-    if executed.exists():
-        try:
-            export.export_html(
-                executed,
-                job["html"],
-                title=job["title"],
-                client=job["client"],
-                subtitle=job["subtitle"],
-                report_date=job["date"],
-                plotly_js=job["plotly_js"],
-            )
-            out["html"] = Path(job["html"]).name
-        except Exception as exc:  # pragma: no cover - export of a broken notebook
-            out["export_error"] = f"{type(exc).__name__}: {exc}"
-    out["seconds"] = round(time.perf_counter() - t0, 2)
-    return out
-
-
-def _code_cell_number(executed: Path, cell_index: int) -> int | None:
-    """1-based number of the failing cell as JupyterLab shows the original notebook."""
-    try:
-        import nbformat
-
-        nb = nbformat.read(str(executed), as_version=4)
-        # papermill's cell_index counts the cells before it added its red error banner
-        # at the top; only the injected-parameters cell is not the user's.
-        cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
-        number = cell_index + 1
-        for cell in cells[:cell_index]:
-            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-                number -= 1
-        return number
-    except Exception:  # pragma: no cover
-        return cell_index + 1
-
-
 # ---------------------------------------------------------------------- run
-def _default_out_dir() -> Path:
+def _default_target() -> Path:
     return paths.reports_dir() / datetime.now().strftime("%Y%m%d-%H%M%S")
-
-
-def _point_latest(out: Path) -> None:
-    link = out.parent / LATEST_LINK
-    try:
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(out.name, target_is_directory=True)
-    except OSError:  # e.g. a file system without symlinks: the printed path still tells
-        pass
 
 
 def discover(notebooks_dir: Path, only: list[str] | None = None) -> list[Path]:
@@ -231,6 +150,154 @@ def discover(notebooks_dir: Path, only: list[str] | None = None) -> list[Path]:
     return found
 
 
+def _open_run_folder(out: str | Path | None) -> RunFolder:
+    """Lock and stage the run folder; the default timestamped folder gets a ``-2`` … suffix when taken."""
+    from .errors import OutputBusy
+
+    if out is not None:
+        return RunFolder(Path(out)).__enter__()
+    base = _default_target()
+    for k in range(1, 100):
+        target = base if k == 1 else base.with_name(f"{base.name}-{k}")
+        if target.exists() or target.with_name(f"{target.name}-failed").exists():
+            continue
+        try:
+            return RunFolder(target, remove_lock_file=True).__enter__()
+        except OutputBusy:
+            continue
+    raise OutputBusy(f"no free run folder under {base.parent}")  # pragma: no cover - 99 runs in one second
+
+
+class _Signals:
+    """Turns SIGINT and SIGTERM into a flag the run loop checks (restored on exit)."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> "_Signals":
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        if self.signum is None:
+            self.signum = signum
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def _start_worker(job: dict[str, Any], env: dict[str, str]) -> subprocess.Popen:
+    """Start one notebook's worker process in a session of its own (see :mod:`cra_helpers.worker`)."""
+    executed = Path(job["executed"])
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    job_file = executed.with_suffix(".job.json")
+    job_file.write_text(json.dumps(job), encoding="utf-8")
+    # The worker's and its kernel's chatter goes to a log beside the executed notebook.
+    with open(executed.with_suffix(".log"), "w", encoding="utf-8") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "cra_helpers.worker", str(job_file)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env=env, start_new_session=True, cwd=job["cwd"],
+        )
+
+
+def _stop_workers(running: dict[str, subprocess.Popen], grace: float = 1.5) -> None:
+    """Terminate every running worker and its kernel (and their children); kill what outlives ``grace``."""
+    import psutil
+
+    procs: list[psutil.Process] = []
+    for proc in running.values():
+        try:
+            root = psutil.Process(proc.pid)
+            procs += root.children(recursive=True) + [root]
+        except psutil.NoSuchProcess:
+            continue
+    for p in procs:
+        try:
+            p.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=grace)
+    for proc in running.values():
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:  # pragma: no cover - killed above
+            pass
+
+
+def _read_outcome(job: dict[str, Any], proc: subprocess.Popen) -> dict[str, Any]:
+    try:
+        return json.loads(Path(job["result"]).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"status": "failed", "seconds": 0.0,
+                "error": {"cell": None, "ename": "WorkerDied", "evalue": f"the notebook's process ended with code {proc.returncode}"}}
+
+
+def _run_jobs(jobs: dict[str, dict[str, Any]], n_workers: int, run_id: str, echo: Callable[[str], None]) -> dict[str, NotebookResult]:
+    """Run the jobs in at most ``n_workers`` worker processes, honouring ``after``; stop cleanly on a signal.
+
+    Raises
+    ------
+    RunInterrupted
+        On SIGINT/SIGTERM, after every worker and kernel of the run has been stopped.
+    """
+    env = dict(os.environ, **{RUN_ID_ENV: run_id})
+    pending = dict(jobs)
+    running: dict[str, subprocess.Popen] = {}
+    results: dict[str, NotebookResult] = {}
+    total = len(jobs)
+    with _Signals() as sig:
+        try:
+            while pending or running:
+                if sig.signum is not None:
+                    break
+                for name in list(pending):
+                    if len(running) >= n_workers:
+                        break
+                    if any(d in pending or d in running for d in pending[name]["after"]):
+                        continue
+                    running[name] = _start_worker(pending.pop(name), env)
+                for name, proc in list(running.items()):
+                    if proc.poll() is None:
+                        continue
+                    del running[name]
+                    job = jobs[name]
+                    raw = _read_outcome(job, proc)
+                    res = NotebookResult(name, job["title"], raw["status"], seconds=raw.get("seconds", 0.0),
+                                         html=raw.get("html"), error=raw.get("error"))
+                    if res.status == "failed":
+                        res.executed = f"{EXECUTED_DIR}/{Path(job['executed']).name}"
+                    results[name] = res
+                    if res.status == "ok":
+                        echo(f"[{len(results)}/{total}] ok       {name} ({res.seconds:.1f} s)")
+                    else:
+                        echo(f"[{len(results)}/{total}] FAILED   {name}: {describe_error(res)}")
+                time.sleep(POLL_S)
+        finally:
+            stopped = list(running)
+            if running:
+                _stop_workers(running)
+        if sig.signum is not None:
+            word = "Ctrl+C" if sig.signum == signal.SIGINT else "SIGTERM"
+            parts = [f"stopped {', '.join(stopped)}" if stopped else "no notebook was running"]
+            if pending:
+                parts.append(f"not started: {', '.join(pending)}")
+            if results:
+                parts.append(f"finished: {', '.join(results)}")
+            raise RunInterrupted(f"interrupted ({word}): {'; '.join(parts)}. Nothing was published: the last complete report is unchanged", sig.signum)
+    return results
+
+
 def run_pipeline(
     data: str | Path | None = None,
     out: str | Path | None = None,
@@ -240,8 +307,13 @@ def run_pipeline(
     notebooks_dir: str | Path | None = None,
     plotly_js: export.PlotlyMode = "shared",
     echo: Callable[[str], None] = print,
+    partial: bool = False,
 ) -> RunResult:
     """Run the analysis notebooks on an assessment and publish the reports.
+
+    The run writes into a hidden staging folder beside its target and is
+    moved into place only when every notebook has ended (see
+    :mod:`cra_helpers.outputs`); an interrupted run publishes nothing.
 
     Parameters
     ----------
@@ -249,7 +321,9 @@ def run_pipeline(
         Assessment workbook or CSV folder (default: the bundled sample).
     out
         Run folder (default: ``reports/<YYYYmmdd-HHMMSS>/``, and
-        ``reports/latest`` is pointed at it).
+        ``reports/latest`` is pointed at it after a successful run). An
+        existing folder is replaced as a whole, and only when it is empty or
+        a previous run's folder.
     config_path
         Client configuration YAML (default: package defaults).
     only
@@ -263,11 +337,16 @@ def run_pipeline(
         ``"shared"`` (one local plotly.js for all reports) or ``"inline"``.
     echo
         Where progress lines go.
+    partial
+        When a notebook fails, publish the run in place anyway, marked as
+        partial (and move ``reports/latest``). Without it a run with failures
+        is published beside the target as ``<target>-failed/`` and the last
+        good report stays where it was.
 
     Returns
     -------
     RunResult
-        Paths written and the outcome of every notebook.
+        Where the run was published and the outcome of every notebook.
 
     Raises
     ------
@@ -275,6 +354,10 @@ def run_pipeline(
         The data is invalid (nothing is run).
     ConfigError
         The configuration is invalid (nothing is run).
+    OutputError, OutputBusy
+        The output folder cannot be written, holds other files, or is in use by another run.
+    RunInterrupted
+        SIGINT or SIGTERM arrived: workers and kernels were stopped, nothing was published.
     """
     from .loader import load_assessment
 
@@ -283,22 +366,72 @@ def run_pipeline(
     data_path = Path(data).resolve() if data else paths.sample_path()
     nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else paths.notebooks_dir()
     default_out = out is None
-    out_dir = (Path(out) if out else _default_out_dir()).resolve()
 
     notebooks = discover(nb_dir, only)
     assessment = load_assessment(data_path, config=config)
     present = set(assessment.tables)
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / TABLES_DIR).mkdir(exist_ok=True)
-    (out_dir / RESULTS_DIR).mkdir(exist_ok=True)
-    export.copy_assets(out_dir)
-    if default_out:
-        _point_latest(out_dir)
     ensure_kernel(config.pipeline.kernel_name)
 
-    run_date = datetime.now().date().isoformat()
-    subtitle = f"Data: {data_path.name}"
+    folder = _open_run_folder(out)
+    try:
+        target = folder.target
+        work = folder.staging
+        (work / TABLES_DIR).mkdir(exist_ok=True)
+        (work / RESULTS_DIR).mkdir(exist_ok=True)
+        export.copy_assets(work)
+        run_id = uuid.uuid4().hex
+        run_date = datetime.now().date().isoformat()
+        results, jobs = _plan_jobs(notebooks, present, data_path, work, config, config_path, plotly_js, run_date, run_id)
+        for name, res in results.items():
+            echo(f"  skipped  {name}: {res.reason}")
+        n_workers = workers if workers is not None else config.pipeline.workers
+        n_workers = max(1, min(n_workers or (os.cpu_count() or 1), max(1, len(jobs))))
+        echo(f"Running {len(jobs)} notebook(s) on {data_path.name} with {n_workers} process(es) → {target}")
+        results.update(_run_jobs(jobs, n_workers, run_id, echo))
+
+        order = [p.stem for p in notebooks]
+        for name, res in results.items():
+            payload_path = work / RESULTS_DIR / f"{name}.json"
+            if payload_path.exists():
+                payload = json.loads(payload_path.read_text(encoding="utf-8"))
+                res.headlines = payload.get("headlines", [])
+                res.tables = payload.get("tables", [])
+        ordered = [results[n] for n in order if n in results]
+        ok = all(r.status != "failed" for r in ordered)
+        summary = {
+            "client": config.client,
+            "date": run_date,
+            "data": str(data_path),
+            "config": list(config.source),
+            "tables_present": sorted(present),
+            "tables_absent": list(assessment.absent),
+            "data_notes": list(assessment.notes),
+            "ok": ok,
+            "partial": not ok,
+            "seconds": round(time.perf_counter() - t_start, 2),
+            "notebooks": [asdict(r) for r in ordered],
+        }
+        (work / SUMMARY_JSON).write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+        write_index(work, summary)
+        published = folder.publish(as_failed=not ok and not partial)
+    finally:
+        folder.__exit__(None, None, None)
+    if default_out and (ok or partial):
+        point_link(published.parent / LATEST_LINK, published)
+    if not ok:
+        for r in ordered:
+            if r.status == "failed":
+                echo(f"FAILED {r.name}: {describe_error(r)}; executed notebook kept at {published / (r.executed or '')}")
+        if published != target:
+            kept = f"{target} is unchanged" if target.exists() else f"nothing was published at {target}"
+            echo(f"Some reports failed: this run is at {published}; {kept} (use --partial to publish a partial run in place).")
+    return RunResult(published, published / INDEX_HTML, published / SUMMARY_JSON, ordered, summary["seconds"])
+
+
+def _plan_jobs(notebooks: list[Path], present: set[str], data_path: Path, work: Path, config: Config,
+               config_path: str | Path | None, plotly_js: str, run_date: str, run_id: str,
+               ) -> tuple[dict[str, NotebookResult], dict[str, dict[str, Any]]]:
+    """Skipped steps (with the reason) and the job of every runnable notebook."""
     results: dict[str, NotebookResult] = {}
     jobs: dict[str, dict[str, Any]] = {}
     order = [p.stem for p in notebooks]
@@ -310,95 +443,31 @@ def run_pipeline(
                 nb.stem, step.title, "skipped", reason=f"needs table(s) {', '.join(missing)}, absent from {data_path.name}"
             )
             continue
+        executed = work / EXECUTED_DIR / nb.name
         jobs[nb.stem] = {
             "name": nb.stem,
             "title": step.title,
             "notebook": str(nb),
-            "executed": str(out_dir / EXECUTED_DIR / nb.name),
-            "html": str(out_dir / f"{nb.stem}.html"),
+            "executed": str(executed),
+            "result": str(executed.with_suffix(".result.json")),
+            "html": str(work / f"{nb.stem}.html"),
             "parameters": {
                 "data_path": str(data_path),
-                "out_dir": str(out_dir),
+                "out_dir": str(work),
                 "config_path": str(Path(config_path).resolve()) if config_path else "",
             },
             "kernel_name": config.pipeline.kernel_name,
             "timeout": config.pipeline.cell_timeout_s,
-            "cwd": str(nb_dir),
+            "cwd": str(nb.parent),
             "client": config.client,
-            "subtitle": subtitle,
+            "subtitle": f"Data: {data_path.name}",
             "date": run_date,
             "plotly_js": plotly_js,
-            "after": [a for a in steps.step_for(nb.stem).after if a in order],
+            "after": [a for a in step.after if a in order],
+            "parent_pid": os.getpid(),
+            "run_id": run_id,
         }
-
-    for name, res in results.items():
-        echo(f"  skipped  {name}: {res.reason}")
-    n_workers = workers if workers is not None else config.pipeline.workers
-    n_workers = max(1, min(n_workers or (os.cpu_count() or 1), max(1, len(jobs))))
-    total = len(jobs)
-    echo(f"Running {total} notebook(s) on {data_path.name} with {n_workers} process(es) → {out_dir}")
-    done_count = 0
-    if jobs:
-        ctx = multiprocessing.get_context("spawn")
-        pending = dict(jobs)
-        running: dict[Future, str] = {}
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
-            while pending or running:
-                for name in list(pending):
-                    deps = pending[name]["after"]
-                    if any(d in pending or d in running.values() for d in deps):
-                        continue
-                    job = pending.pop(name)
-                    running[pool.submit(_execute_one, job)] = name
-                if not running:
-                    continue
-                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    name = running.pop(fut)
-                    job = jobs[name]
-                    try:
-                        raw = fut.result()
-                    except Exception as exc:  # the worker process itself died
-                        raw = {"status": "failed", "seconds": 0.0, "error": {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}}
-                    res = NotebookResult(name, job["title"], raw["status"], seconds=raw.get("seconds", 0.0), html=raw.get("html"), error=raw.get("error"))
-                    if res.status == "failed":
-                        res.executed = f"{EXECUTED_DIR}/{Path(job['executed']).name}"
-                    results[name] = res
-                    done_count += 1
-                    if res.status == "ok":
-                        echo(f"[{done_count}/{total}] ok       {name} ({res.seconds:.1f} s)")
-                    else:
-                        echo(f"[{done_count}/{total}] FAILED   {name}: {describe_error(res)}")
-
-    for name, res in results.items():
-        payload_path = out_dir / RESULTS_DIR / f"{name}.json"
-        if payload_path.exists():
-            payload = json.loads(payload_path.read_text(encoding="utf-8"))
-            res.headlines = payload.get("headlines", [])
-            res.tables = payload.get("tables", [])
-    ordered = [results[n] for n in order if n in results]
-    seconds = round(time.perf_counter() - t_start, 2)
-    summary = {
-        "client": config.client,
-        "date": run_date,
-        "data": str(data_path),
-        "config": list(config.source),
-        "tables_present": sorted(present),
-        "tables_absent": list(assessment.absent),
-        "data_notes": list(assessment.notes),
-        "ok": all(r.status != "failed" for r in ordered),
-        "seconds": seconds,
-        "notebooks": [asdict(r) for r in ordered],
-    }
-    summary_path = out_dir / SUMMARY_JSON
-    summary_path.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-    index_path = write_index(out_dir, summary)
-    if not summary["ok"]:
-        for r in ordered:
-            if r.status == "failed":
-                echo(f"FAILED {r.name}: {describe_error(r)}; executed notebook kept at {out_dir / (r.executed or '')}")
-    return RunResult(out_dir, index_path, summary_path, ordered, seconds)
-
+    return results, jobs
 
 def describe_error(res: NotebookResult) -> str:
     """One line naming the notebook, the failing cell and the error."""

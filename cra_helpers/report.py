@@ -25,6 +25,7 @@ import plotly.io as pio
 
 from . import paths, style
 from .config import Config, load_config
+from .outputs import inside, safe_name
 from .safe import escape_html, neutralize_frame
 
 RESULTS_DIR = "results"
@@ -126,6 +127,7 @@ class Report:
     headlines: list[dict[str, Any]] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
+    page_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def start(
@@ -206,7 +208,7 @@ class Report:
 
     def save_table(self, df: pd.DataFrame, name: str) -> Path:
         """Write ``df`` to ``tables/<name>.csv`` (UTF-8, text neutralised against formulas)."""
-        path = self.out_dir / TABLES_DIR / f"{name}.csv"
+        path = inside(self.out_dir, self.out_dir / TABLES_DIR / f"{safe_name(name)}.csv")
         neutralize_frame(df).to_csv(path, index=False, encoding="utf-8")
         if name not in self.tables:
             self.tables.append(name)
@@ -218,13 +220,28 @@ class Report:
 
     def file_path(self, name: str) -> Path:
         """Path for a file the notebook writes next to its tables (``tables/<name>``), listed on the landing page."""
-        return self.out_dir / TABLES_DIR / name
+        stem, dot, suffix = name.rpartition(".")
+        safe = f"{safe_name(stem)}.{safe_name(suffix)}" if dot and stem else safe_name(name)
+        return inside(self.out_dir, self.out_dir / TABLES_DIR / safe)
+
+    def page_name(self, folder: str, key: str) -> str:
+        """File name (``<slug>.html``) of the page for ``key`` (e.g. an account id) in ``folder``.
+
+        Names derived from data are made safe with :func:`cra_helpers.outputs.safe_name`
+        and unique within the folder; the same key always gets the same name in a run.
+        """
+        names = self.page_names.setdefault(folder, {})
+        if key not in names:
+            names[key] = safe_name(key, taken=set(names.values())) + ".html"
+        return names[key]
 
     def write_page(self, folder: str, name: str, title: str, body_html: str) -> Path:
-        """Write a standalone, printable HTML page (the report look, no script) to ``<out_dir>/<folder>/<name>.html``.
+        """Write a standalone, printable HTML page (the report look, no script) to ``<out_dir>/<folder>/<file>``.
 
-        ``body_html`` must come from a package function that escaped every
-        text from the data. Returns the path written.
+        ``name`` may come from data (an account id): the file is
+        :meth:`page_name` of it, always inside ``out_dir``. ``body_html``
+        must come from a package function that escaped every text from the
+        data. Returns the path written.
         """
         from datetime import date
 
@@ -238,7 +255,7 @@ class Report:
             f'<div class="cra-meta">{date.today().isoformat()}<br><a href="../index.html">All reports</a></div></header>'
             f"{body_html}</main></body></html>"
         )
-        path = self.out_dir / folder / f"{name}.html"
+        path = inside(self.out_dir, self.out_dir / safe_name(folder) / self.page_name(folder, name))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")
         return path

@@ -80,14 +80,18 @@ def test_plotly_js_is_not_repeated_in_pages(sample_run):
 def test_failing_notebook_is_reported_and_others_finish(tmp_path):
     nbs = tmp_path / "nbs"
     _write_notebooks(nbs)
-    out = tmp_path / "out"
+    target = tmp_path / "out"
     proc = subprocess.run(
-        [CRA, "run", "--notebooks", str(nbs), "--out", str(out), "--data", str(paths.sample_path())],
+        [CRA, "run", "--notebooks", str(nbs), "--out", str(target), "--data", str(paths.sample_path())],
         capture_output=True, text=True, timeout=600,
     )
-    assert proc.returncode != 0
+    assert proc.returncode == 1
     assert "bad.ipynb, cell 4: ValueError: planted failure" in proc.stdout, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
+    # A run with failures is published beside its target, never in its place.
+    assert not target.exists()
+    out = tmp_path / "out-failed"
+    assert f"this run is at {out}" in proc.stdout
     assert (out / "_executed" / "bad.ipynb").is_file()  # kept for debugging
     assert (out / "good.html").is_file()                # the other report finished
     summary = json.loads((out / "summary.json").read_text())

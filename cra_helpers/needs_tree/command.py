@@ -64,7 +64,7 @@ def read_verbatims(path: str | Path, text_col: str, id_col: str) -> pd.DataFrame
         raise NeedsTreeError(f"{p}: the file is empty")
     try:
         if p.suffix.lower() in EXCEL_SUFFIXES:
-            df = pd.read_excel(p, sheet_name=0, engine="calamine" if p.suffix.lower() != ".xls" else None)
+            df = _read_excel(p)
         else:
             head = p.read_text(encoding="utf-8-sig", errors="replace")[:65536]
             if not head.strip():
@@ -104,6 +104,22 @@ def read_verbatims(path: str | Path, text_col: str, id_col: str) -> pd.DataFrame
     if dup:
         raise NeedsTreeError(f"{p}: ids in {id_col!r} must be unique; repeated: {', '.join(dup[:10])}")
     return pd.DataFrame({S.VERBATIM_ID: as_text.to_numpy(), S.TEXT: text.to_numpy()})
+
+
+def _read_excel(p: Path) -> pd.DataFrame:
+    """First sheet of a workbook; a damaged, protected or non-workbook file is a :class:`NeedsTreeError`."""
+    with p.open("rb") as fh:
+        head = fh.read(8)
+    if p.suffix.lower() != ".xls" and not head.startswith(b"PK"):
+        what = "a password-protected workbook or a legacy .xls file" if head.startswith(b"\xd0\xcf\x11\xe0") else "not an Excel workbook"
+        raise NeedsTreeError(f"{p}: {what}; give a .xlsx workbook saved without a password, or a CSV file")
+    try:
+        return pd.read_excel(p, sheet_name=0, engine="calamine" if p.suffix.lower() != ".xls" else None)
+    except ImportError as exc:
+        raise NeedsTreeError(f"{p}: cannot read this kind of workbook here ({exc}); save it as .xlsx") from None
+    except Exception as exc:  # the reader's own errors (damaged zip, cut XML) are the file's fault
+        raise NeedsTreeError(f"{p}: cannot be read as an Excel workbook — the file looks damaged or incomplete "
+                             f"({type(exc).__name__}: {exc}); save it again from Excel") from None
 
 
 def tree_json(tree: NeedsTree, examples: int = 3) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..errors import CraError
 
-class NeedsTreeError(ValueError):
+
+class NeedsTreeError(CraError, ValueError):
     """Input, overrides file or backend settings that cannot be used; the message says how to fix it."""
 
 
