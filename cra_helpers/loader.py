@@ -7,23 +7,69 @@ together as one :class:`AssessmentError` whose message names the file, sheet,
 row (as the user sees it: Excel row with the header on row 1, CSV line with
 the header on line 1), column and offending value, in plain words.
 
+Nothing is dropped or changed silently
+--------------------------------------
+Every value the user sees in Excel (or in the CSV text) either reaches the
+tables or is reported, located, as an error (the assessment is rejected) or a
+note (kept in ``Assessment.notes``):
+
+* **Numbers are finite.** Text such as ``1e309``, ``-1e400``, ``inf`` or
+  ``nan`` in a numeric column, and number cells holding infinity or NaN, are
+  errors at their cell. Whole numbers beyond ±2**53 (9,007,199,254,740,992)
+  are errors, since they cannot be held exactly. A ``number`` column whose
+  values are too large to add up (the sum of their sizes exceeds the largest
+  float, about 1.8e308) is an error pointing at its largest value.
+* **Cells whose value the file does not hold** — a formula without a stored
+  result (a workbook written by a program such as openpyxl and never opened
+  in Excel: readers see an empty cell) and Excel error values (``#N/A``,
+  ``#DIV/0!``) — are errors when they fall in a contract column or in the
+  header row, because the analyses would see an empty cell where Excel shows
+  a value; in a column the loader does not check (an extra column, a column
+  without header) they are notes.
+* **Merged cells**: only the top-left cell of a merged range holds the value,
+  the others read empty. A merged range covering a contract column's cells or
+  the header row is an error naming the range; one covering only unchecked
+  columns is a note.
+* **CSV lines with too few values** are errors (the values after the missing
+  one would shift into the wrong columns), like lines with too many.
+* **Over-long cells**: a cell longer than :data:`MAX_CELL_CHARS` (32,767
+  characters, Excel's own limit per cell) is an error at its cell — such a
+  cell cannot be written back to a workbook, and in a CSV file it is nearly
+  always an unbalanced double quote that swallowed the lines after it. The
+  CSV reader itself accepts cells of any length, so the rest of the file is
+  still read and checked.
+* **Damaged files** are located: a sheet that cannot be read is named (the
+  other sheets are still checked); an encrypted (password-protected)
+  workbook, a truncated ZIP and a CSV that is not UTF-8 (line and byte as in
+  the file, byte-order mark included) are said so.
+* Blank rows, extra columns, columns without header, unknown sheets and
+  optional columns left out are notes.
+
 Implementation notes
 --------------------
 * Workbooks are read with ``python-calamine`` (about 25x faster than openpyxl
   on the sample-sized workbook: 0.08 s instead of 1.9 s), as raw cell grids
-  starting at A1, so row numbers are exact even when rows are blank.
-* Excel error cells (``#N/A``, ``#DIV/0!``) come through python-calamine as
-  empty cells, so they are reported as "empty" at their row and column.
+  starting at A1, so row numbers are exact even when rows are blank. Sheets
+  are read one by one, so a damaged sheet is named.
+* python-calamine returns formulas without a stored result and Excel error
+  cells as empty cells, so the sheet XML is scanned for them; the scan looks
+  at a sheet's cells only when the sheet's XML contains a formula or error
+  cell at all (a substring test, a few milliseconds on the sample).
+  Merged ranges come from python-calamine (``merged_cell_ranges``).
 * The per-column checks are a compact loop driven by :mod:`cra_helpers.schema`
   rather than pandera: every check has to parse tolerant raw cells itself
   anyway (Excel numbers as ids, "Decision maker" as a category, yes/no, ISO
   text dates) and must report in plain words with Excel rows, and pandera
   alone costs ~0.4 s to import plus ~0.3 s per validated table of this size,
   which breaks the sub-second reload budget.
+* Importing this module loads numpy, pandas, pydantic and PyYAML only (no
+  plotting, statistics or notebook packages), so ``cra validate`` starts fast;
+  openpyxl is imported by :func:`write_template` only.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import difflib
@@ -44,7 +90,16 @@ from . import schema as S
 from .assessment import Assessment
 from .config import Config, load_config
 
-__all__ = ["AssessmentError", "Problem", "assessment_from_frames", "load_assessment", "normalize_header", "write_template"]
+__all__ = [
+    "MAX_CELL_CHARS",
+    "MAX_EXACT_INTEGER",
+    "AssessmentError",
+    "Problem",
+    "assessment_from_frames",
+    "load_assessment",
+    "normalize_header",
+    "write_template",
+]
 
 ACCEPTED = "an Excel workbook (.xlsx, one sheet per table) or a folder of CSV UTF-8 files named <table>.csv"
 """What ``load_assessment`` accepts, as worded in error messages."""
@@ -55,7 +110,15 @@ MAX_LISTED = 50
 README_SHEET = "README"
 """Sheet of the template explaining the columns; ignored when loading."""
 
+MAX_CELL_CHARS = 32_767
+"""Longest text a cell may hold: Excel's own limit per cell. Longer cells are errors."""
+
+MAX_EXACT_INTEGER = 2**53
+"""Largest whole number (in size) an ``integer`` column accepts: floats hold whole numbers exactly up to 2**53."""
+
 _CSV_SUFFIX = ".csv"
+_UTF8_BOM = b"\xef\xbb\xbf"
+_FLOAT_LIMIT = "1.8e308"  # the largest float, as worded in messages
 
 
 # ----------------------------------------------------------------------
@@ -116,10 +179,15 @@ class AssessmentError(ValueError):
 
 def _show(value: Any) -> str:
     """A cell value as quoted in a message: numbers bare, text quoted."""
+    if isinstance(value, (float, np.floating)) and value != value:
+        return "NaN"  # a NaN number cell of a workbook (elsewhere NaN means empty and is not shown)
     if _is_empty(value):
         return "empty"
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, numbers.Integral) and abs(int(value)) >= 10**15:
+        digits = str(int(value))
+        return digits if len(digits) <= 60 else f"{digits[:12]}...({len(digits)} digits)"
     if isinstance(value, numbers.Real):
         f = float(value)
         return str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
@@ -128,7 +196,7 @@ def _show(value: Any) -> str:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     text = str(value).strip() if isinstance(value, str) else str(value)
-    if _NUMBER_RE.fullmatch(text):
+    if len(text) <= 60 and _NUMBER_RE.fullmatch(text):
         return text  # a number typed as text (always so in CSV) reads like one
     if len(text) > 60:
         text = text[:57] + "..."
@@ -213,6 +281,16 @@ def normalize_header(text: object) -> str:
     return _HEADER_RE.sub("_", str(text).replace("\ufeff", "").strip().lower())
 
 
+@dataclass(frozen=True)
+class _LostCell:
+    """A workbook cell whose value the file does not hold (it reads empty)."""
+
+    row: int | None  # Excel row; None when the file does not record the cell's position
+    pos: int | None  # 0-based column position
+    what: str  # "formula =A1+1 without a stored result"
+    expected: str  # what to do about it
+
+
 @dataclass
 class _Raw:
     """One table as read: header texts and non-blank data rows of raw cells."""
@@ -223,6 +301,11 @@ class _Raw:
     row_numbers: list[int] = field(default_factory=list)
     blank_rows: list[int] = field(default_factory=list)
     empty: bool = False  # no header row at all
+    header_row: int | None = None  # row / line number of the header
+    short_rows: dict[int, int] = field(default_factory=dict)  # CSV: data index -> values on the line, when fewer than headers
+    lost: list[_LostCell] = field(default_factory=list)  # workbook cells that read empty although Excel shows something
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (first row, first col, last row, last col); Excel rows, 0-based cols
+    nan_is_value: bool = False  # a float NaN cell is a value in the file (workbooks), not an empty cell (DataFrames)
 
 
 def _is_empty(value: Any) -> bool:
@@ -238,24 +321,42 @@ def _is_empty(value: Any) -> bool:
     return False
 
 
-def _grid_to_raw(src: _Source, grid: Iterable[tuple[int, list[Any]]], collector: _Collector) -> _Raw:
-    """Split ``(row_number, cells)`` records into header and data rows."""
+def _is_blank_workbook_cell(value: Any) -> bool:
+    """Empty cell of a workbook grid: a NaN number there is a value of the file, not an empty cell."""
+    return (not value or value.isspace()) if type(value) is str else value is None
+
+
+def _grid_to_raw(
+    src: _Source, grid: Iterable[tuple[int, list[Any]]], collector: _Collector, *, ragged: bool = False, nan_is_value: bool = False
+) -> _Raw:
+    """Split ``(row_number, cells)`` records into header and data rows.
+
+    With ``ragged`` (CSV input), a data row with fewer values than the header
+    has columns is recorded in ``short_rows`` (reported by :func:`_build_table`);
+    it is padded with empty cells either way. With ``nan_is_value``
+    (workbooks), a NaN number cell is a value (reported as not finite), so a
+    row holding one is not blank.
+    """
     raw: _Raw | None = None
+    width = 0
+    is_empty = _is_blank_workbook_cell if nan_is_value else _is_empty
     for number, cells in grid:
-        blank = all(_is_empty(c) for c in cells)
+        blank = all(is_empty(c) for c in cells)
         if raw is None:
             if blank:
                 continue  # blank rows above the header are not data
             headers = ["" if _is_empty(c) else _show_header(c) for c in cells]
             while headers and not headers[-1]:
                 headers.pop()
-            raw = _Raw(src, headers)
+            raw = _Raw(src, headers, header_row=number, nan_is_value=nan_is_value)
+            width = len(headers)
             continue
         if blank:
             raw.blank_rows.append(number)
             continue
-        width = len(raw.headers)
         if len(cells) < width:
+            if ragged:
+                raw.short_rows[len(raw.rows)] = len(cells)
             cells = list(cells) + [None] * (width - len(cells))
         raw.rows.append(list(cells))  # longer rows kept whole: see _build_table
         raw.row_numbers.append(number)
@@ -291,12 +392,34 @@ def _describe_binary(path: Path, head: bytes) -> str | None:
     if head.startswith(b"%PDF"):
         return "a PDF document"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
+        if _is_encrypted_ooxml(path):
+            return ("a password-protected (encrypted) workbook; open it in Excel, remove the password "
+                    "(File › Info › Protect Workbook › Encrypt with Password) and save it as .xlsx")
         return "a legacy Office file (Excel 97-2003 .xls, or a password-protected workbook); save it as .xlsx without a password"
     if b"\x00" in head:
         return "an unrecognised binary file"
     if path.suffix.lower() == _CSV_SUFFIX:
         return "a single CSV file; give the folder that holds the <table>.csv files"
     return "a text file, not a workbook"
+
+
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # stream name inside an encrypted OOXML file
+
+
+def _is_encrypted_ooxml(path: Path, limit: int = 64 << 20) -> bool:
+    """Whether an OLE compound file is an encrypted (password-protected) xlsx.
+
+    Excel saves a workbook with a password to open as an OLE compound file
+    holding the streams ``EncryptionInfo`` and ``EncryptedPackage``; their
+    names are stored in UTF-16 in the file's directory. Only the first
+    ``limit`` bytes are searched.
+    """
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limit)
+    except OSError:
+        return False
+    return _ENCRYPTED_STREAM in data
 
 
 def _read_workbook(path: Path, wanted: set[str], collector: _Collector) -> dict[str, _Raw]:
@@ -318,24 +441,54 @@ def _read_workbook(path: Path, wanted: set[str], collector: _Collector) -> dict[
         from python_calamine import CalamineWorkbook
 
         book = CalamineWorkbook.from_path(str(path))
-        sheets = {name: book.get_sheet_by_name(name) for name in book.sheet_names}
-        grids = {name: sheet.to_python(skip_empty_area=False) if sheet.start is not None else [] for name, sheet in sheets.items()}
+        names = list(book.sheet_names)
     except Exception as exc:  # any reader failure is the user's file, not our bug
         collector.file_problem(f"cannot be read as a workbook ({type(exc).__name__}: {exc})", ACCEPTED)
         return {}
-    if not any(grids.values()):
+
+    # Read sheets one by one, so that a damaged sheet is named and the others are still checked.
+    grids: dict[str, list[list[Any]]] = {}
+    merged: dict[str, list[tuple[int, int, int, int]]] = {}
+    damaged: dict[str, str] = {}
+    nonempty: set[str] = set()
+    try:
+        for name in names:
+            key = normalize_header(name)
+            is_table = key in S.TABLES and key in wanted
+            if key in S.TABLES and not is_table:
+                continue  # not asked for (``tables=``)
+            try:
+                sheet = book.get_sheet_by_name(name)
+                if sheet.start is None:
+                    grids[name] = []
+                    continue
+                nonempty.add(name)
+                if is_table:  # other sheets: only whether they have cells matters
+                    grids[name] = sheet.to_python(skip_empty_area=False)
+                    merged[name] = [(r0 + 1, c0, r1 + 1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+            except Exception as exc:  # a damaged sheet: name it, read the others
+                damaged[name] = f"{type(exc).__name__}: {exc}"
+    finally:
+        try:
+            book.close()
+        except Exception:  # pragma: no cover - closing never matters for the result
+            pass
+    if not nonempty and not damaged:
         collector.file_problem("empty workbook: no sheet has any cells", ACCEPTED)
         return {}
+    lost = _scan_lost_cells(path, [n for n in names if n in nonempty and n in grids], collector)
 
     out: dict[str, _Raw] = {}
     found: dict[str, str] = {}
     unknown: list[str] = []
-    for name, grid in grids.items():
+    for name in names:
         key = normalize_header(name)
         if key == normalize_header(README_SHEET):
             continue
         if key not in S.TABLES:
-            if grid:
+            if name in damaged:
+                collector.notes.append(f"sheet '{name}' cannot be read (the workbook is damaged: {damaged[name]}); ignored")
+            elif name in nonempty:
                 unknown.append(name)
             continue
         if key not in wanted:
@@ -347,8 +500,128 @@ def _read_workbook(path: Path, wanted: set[str], collector: _Collector) -> dict[
             continue
         found[key] = name
         src = _Source(key, str(path), name, f"sheet '{name}'", "row", f"sheet '{name}'")
-        out[key] = _grid_to_raw(src, ((i + 1, row) for i, row in enumerate(grid)), collector)
-    _note_unknown(unknown, "sheet", found, wanted, collector, all_names=list(grids))
+        if name in damaged:
+            collector.problem(
+                src, None, None, None,
+                "a sheet Excel or LibreOffice can open; open the workbook, check this sheet and save it again as .xlsx",
+                what=f"cannot be read (the workbook is damaged: {damaged[name]})",
+            )
+            collector.unreadable.add(key)
+            continue
+        raw = _grid_to_raw(src, ((i + 1, row) for i, row in enumerate(grids.get(name, []))), collector, nan_is_value=True)
+        raw.lost = lost.get(name, [])
+        raw.merged = merged.get(name, [])
+        out[key] = raw
+    _note_unknown(unknown, "sheet", found, wanted, collector, all_names=names)
+    return out
+
+
+# ----------------------------------------------------------------------
+# Cells python-calamine reads as empty although Excel shows something
+# ----------------------------------------------------------------------
+_LOST_HINTS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"', b"t='e'")
+_CELL_RE = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s/>])([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?c\s*>)", re.S)
+_FORMULA_RE = re.compile(rb"<(?:[\w.-]+:)?f(?=[\s/>])[^>]*?(?:/>|>(.*?)</(?:[\w.-]+:)?f\s*>)", re.S)
+_VALUE_RE = re.compile(rb"<(?:[\w.-]+:)?v(?=[\s/>])[^>]*?(?:/>|>(.*?)</(?:[\w.-]+:)?v\s*>)", re.S)
+_TYPE_ATTR_RE = re.compile(rb"""(?:^|\s)t\s*=\s*["']([^"']*)["']""")
+_REF_ATTR_RE = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?(\d+)["']""")
+_STORE_HINT = "a stored value: open and save the workbook in Excel or LibreOffice (which store formula results), or type the value"
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → path of its XML part inside the xlsx archive."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    rels: dict[str, str] = {}
+    for el in ET.fromstring(zf.read("xl/_rels/workbook.xml.rels")).iter():
+        if local(el.tag) == "Relationship" and el.get("Id") and el.get("Target"):
+            target = el.get("Target", "")
+            rels[el.get("Id", "")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    parts: dict[str, str] = {}
+    for el in ET.fromstring(zf.read("xl/workbook.xml")).iter():
+        if local(el.tag) != "sheet":
+            continue
+        rid = next((v for k, v in el.attrib.items() if local(k) == "id"), None)
+        if el.get("name") is not None and rid in rels:
+            parts[el.get("name", "")] = rels[rid]
+    return parts
+
+
+def _col_position(letters: bytes) -> int:
+    pos = 0
+    for ch in letters.upper():
+        pos = pos * 26 + (ch - 64)
+    return pos - 1
+
+
+def _lost_in_sheet(xml: bytes) -> list[_LostCell]:
+    """Formula cells without a stored result and Excel error cells of one sheet's XML."""
+    from html import unescape
+
+    if not any(h in xml for h in _LOST_HINTS):
+        return []  # no formula and no error cell: nothing to look at (the usual case)
+    out: list[_LostCell] = []
+    for m in _CELL_RE.finditer(xml):
+        attrs, content = m.group(1), m.group(2) or b""
+        t = _TYPE_ATTR_RE.search(attrs)
+        ctype = t.group(1).decode("ascii", "replace") if t else "n"
+        f = _FORMULA_RE.search(content)
+        if f is None and ctype != "e":
+            continue
+        v = _VALUE_RE.search(content)
+        stored = None if v is None or v.group(1) is None else unescape(v.group(1).decode("utf-8", "replace"))
+        formula = None
+        if f is not None:
+            text = unescape((f.group(1) or b"").decode("utf-8", "replace")).strip()
+            formula = f"formula ={text}" if text else "a shared formula"
+            if len(formula) > 70:
+                formula = formula[:67] + "..."
+        if ctype == "e":
+            what = (f"the Excel error {stored}" if stored else "an Excel error value") + (f" (from {formula})" if formula else "")
+            expected = "a value; correct the formula or the cell so that it holds a value, or leave it empty"
+        elif stored is None or (stored == "" and ctype not in ("str", "inlineStr", "s")):
+            what = f"{formula} without a stored result"
+            expected = _STORE_HINT
+        else:
+            continue  # a formula with its result: the result is read
+        ref = _REF_ATTR_RE.search(attrs)
+        row, pos = (int(ref.group(2)), _col_position(ref.group(1))) if ref else (None, None)
+        out.append(_LostCell(row, pos, what, expected))
+    return out
+
+
+def _scan_lost_cells(path: Path, sheets: list[str], collector: _Collector) -> dict[str, list[_LostCell]]:
+    """:func:`_lost_in_sheet` for the named sheets.
+
+    A sheet part that cannot be decompressed is skipped (python-calamine
+    reports it); a workbook whose structure cannot be followed gets a note
+    saying that formulas were not checked.
+    """
+    out: dict[str, list[_LostCell]] = {}
+    if not sheets:
+        return out
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = _sheet_parts(zf)
+            for name in sheets:
+                part = parts.get(name)
+                if part is None:
+                    continue
+                try:
+                    cells = _lost_in_sheet(zf.read(part))
+                except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError):
+                    continue
+                if cells:
+                    out[name] = cells
+    except Exception as exc:  # the workbook's structure could not be followed; python-calamine's reading stands
+        collector.notes.append(
+            f"file '{path.name}': formulas without a stored result and Excel error cells could not be looked for "
+            f"({type(exc).__name__}: {exc}); such cells read as empty"
+        )
     return out
 
 
@@ -419,15 +692,18 @@ def _read_csv(path: Path, table: str, collector: _Collector) -> _Raw | None:
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         collector.file_problem("empty file (0 bytes)" if not data else "empty file (no header row)", f"a header row naming the columns of '{table}'", file=path)
         return None
+    bom = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
     try:
-        text = data.decode("utf-8-sig")
+        text = data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        at = bom + exc.start  # offset in the file as saved, byte-order mark included
+        before = data[:at]
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1  # as the CSV reader counts lines
         collector.file_problem(
-            f"not UTF-8 text (byte 0x{data[exc.start]:02X} on line {line})",
+            f"not UTF-8 text (byte 0x{data[at]:02X} on line {line})",
             'a CSV saved as "CSV UTF-8" (in Excel: File › Save As › CSV UTF-8 (Comma delimited))',
             file=path,
-            value=data[exc.start : exc.start + 1],
+            value=data[at : at + 1],
             where=f"file '{path.name}', line {line}",
         )
         return None
@@ -443,17 +719,25 @@ def _read_csv(path: Path, table: str, collector: _Collector) -> _Raw | None:
             yield start, rec
             start = reader.line_num + 1
 
+    # The csv module refuses fields over 128 KiB by default; no cell can be longer than the
+    # file, so allow that while reading (over-long cells are then reported one by one).
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, min(len(text) + 1, 2**31 - 1)))
     try:
-        return _grid_to_raw(src, records(), collector)
+        return _grid_to_raw(src, records(), collector, ragged=True)
     except csv.Error as exc:
         collector.file_problem(f"cannot be parsed as CSV ({exc})", "comma-separated values with text containing commas in double quotes", file=path, where=f"file '{path.name}', line {reader.line_num}")
         return None
+    finally:
+        csv.field_size_limit(limit)
 
 
 # ----------------------------------------------------------------------
 # Typing and checking of one table
 # ----------------------------------------------------------------------
-_BAD = object()
+_BAD = object()  # a cell that is not a valid value of its column
+_NONFINITE = object()  # a number that is infinite, NaN or too large to compute with
+_NONFINITE_TEXT_RE = re.compile(r"[+-]?(inf(inity)?|nan)", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _PERIOD_RE = re.compile(r"(\d{4})(?:-(Q[1-4])|-(0[1-9]|1[0-2]))?")
 _BOOLS = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
@@ -481,21 +765,32 @@ def _text(v: Any) -> str | None:
 
 
 def _number(v: Any) -> Any:
+    """A float, :data:`_BAD` (not a number) or :data:`_NONFINITE` (infinite, NaN or beyond the float range)."""
     if isinstance(v, bool):
         return _BAD
     if isinstance(v, numbers.Real):
-        f = float(v)
-        return f if math.isfinite(f) else _BAD
+        try:
+            f = float(v)
+        except OverflowError:  # a Python int beyond the float range
+            return _NONFINITE
+        return f if math.isfinite(f) else _NONFINITE
     if isinstance(v, str):
         s = v.strip()
-        return float(s) if _NUMBER_RE.fullmatch(s) else _BAD
+        if _NUMBER_RE.fullmatch(s):
+            f = float(s)  # "1e309" parses to inf
+            return f if math.isfinite(f) else _NONFINITE
+        return _NONFINITE if _NONFINITE_TEXT_RE.fullmatch(s) else _BAD
     return _BAD
 
 
 def _integer(v: Any) -> Any:
     f = _number(v)
-    if f is _BAD or not f.is_integer():
+    if f is _BAD or f is _NONFINITE:
+        return f
+    if not f.is_integer():
         return _BAD
+    if abs(f) > MAX_EXACT_INTEGER:
+        return _NONFINITE  # too large to be held exactly (and for the Int64 column)
     return int(f)
 
 
@@ -587,14 +882,43 @@ def expected_phrase(col: S.Column, config: Config) -> str:
     return "a value"
 
 
-def _convert(col: S.Column, values: list[Any], config: Config) -> tuple[Any, list[int], list[int]]:
-    """Type one column. Returns (array for the frame, bad positions, empty positions)."""
+@dataclass
+class _Typed:
+    """One column typed by :func:`_convert`, with the positions of its faulty cells."""
+
+    array: Any  # for the frame
+    bad: list[int]  # not a valid value of the column
+    empty: list[int]  # empty cells
+    nonfinite: list[int] = field(default_factory=list)  # infinite, NaN or too large numbers
+    too_long: list[int] = field(default_factory=list)  # text over MAX_CELL_CHARS
+
+
+def _is_nonfinite_float(v: Any, nan_is_value: bool) -> bool:
+    if not isinstance(v, (float, np.floating)):
+        return False
+    return math.isinf(v) or (nan_is_value and v != v)
+
+
+def _convert(col: S.Column, values: list[Any], config: Config, nan_is_value: bool = False) -> _Typed:
+    """Type one column.
+
+    ``nan_is_value``: a float NaN cell is a NaN in the file (workbooks), reported
+    as not finite, rather than an empty cell (DataFrames).
+    """
     kind = col.kind
     bad: list[int] = []
     if kind in ("id", "ref", "text", "list"):
         texts = [_text(v) for v in values]
-        return pd.array(texts, dtype="string"), bad, [i for i, t in enumerate(texts) if t is None]
+        nonfinite = [i for i, v in enumerate(values) if _is_nonfinite_float(v, nan_is_value)]
+        if nonfinite:
+            for i in nonfinite:
+                texts[i] = None
+        skip = set(nonfinite)
+        empty = [i for i, t in enumerate(texts) if t is None and i not in skip]
+        too_long = [i for i, t in enumerate(texts) if t is not None and len(t) > MAX_CELL_CHARS]
+        return _Typed(pd.array(texts, dtype="string"), bad, empty, nonfinite, too_long)
     empty: list[int] = []
+    nonfinite = []
     parser = {
         "number": _number,
         "integer": _integer,
@@ -605,15 +929,23 @@ def _convert(col: S.Column, values: list[Any], config: Config) -> tuple[Any, lis
     out: list[Any] = []
     for i, v in enumerate(values):
         if _is_empty(v):
-            empty.append(i)
+            if nan_is_value and v != v and isinstance(v, (float, np.floating)):
+                nonfinite.append(i)  # a NaN number cell, not an empty one
+            else:
+                empty.append(i)
             out.append(None)
             continue
         parsed = parser(v)
-        if parsed is _BAD:
-            bad.append(i)
+        if parsed is _BAD or parsed is _NONFINITE:
+            (bad if parsed is _BAD or kind not in ("number", "integer") else nonfinite).append(i)
             out.append(None)
         else:
             out.append(parsed)
+    too_long = [i for i, v in enumerate(values) if isinstance(v, str) and len(v) > MAX_CELL_CHARS]
+    if too_long:  # reported as too long, not also as invalid
+        long_set = set(too_long)
+        bad = [i for i in bad if i not in long_set]
+        nonfinite = [i for i in nonfinite if i not in long_set]
     if kind in ("number", "integer"):
         lo, hi, _ = _bounds(col, config)
         arr = np.array([np.nan if x is None else x for x in out], dtype=float)
@@ -626,15 +958,36 @@ def _convert(col: S.Column, values: list[Any], config: Config) -> tuple[Any, lis
         if outside.any():
             bad = sorted(set(bad) | set(np.flatnonzero(outside).tolist()))
         if kind == "number":
-            return arr, bad, empty
-        return pd.array(out, dtype="Int64"), bad, empty
+            return _Typed(arr, bad, empty, nonfinite, too_long)
+        return _Typed(pd.array(out, dtype="Int64"), bad, empty, nonfinite, too_long)
     if kind == "bool":
-        return pd.array(out, dtype="boolean"), bad, empty
+        return _Typed(pd.array(out, dtype="boolean"), bad, empty, nonfinite, too_long)
     if kind == "date":
-        return pd.to_datetime(pd.Series(out, dtype=object)).to_numpy(), bad, empty
+        return _Typed(pd.to_datetime(pd.Series(out, dtype=object)).to_numpy(), bad, empty, nonfinite, too_long)
     if kind == "period":
-        return pd.array(out, dtype="string"), bad, empty
-    return pd.Categorical(out, categories=list(col.choices or ()), ordered=True), bad, empty
+        return _Typed(pd.array(out, dtype="string"), bad, empty, nonfinite, too_long)
+    return _Typed(pd.Categorical(out, categories=list(col.choices or ()), ordered=True), bad, empty, nonfinite, too_long)
+
+
+def _nonfinite_expected(col: S.Column, value: Any, config: Config) -> str:
+    """What was expected instead of a number that is infinite, NaN or too large, and why it is refused."""
+    phrase = expected_phrase(col, config) if col.kind in ("number", "integer") else "text or a finite number"
+    shown = _show(value)
+    text = value.strip() if isinstance(value, str) else None
+    try:
+        f = float(text if text is not None else value)
+        literal = text is None or bool(_NONFINITE_TEXT_RE.fullmatch(text))  # "inf", or an infinite number cell
+    except (OverflowError, TypeError, ValueError):
+        f, literal = math.inf, False  # a Python int beyond the float range
+    if f != f:
+        why = f"{shown} is not a number (NaN)"
+    elif math.isinf(f) and literal:
+        why = f"{shown} is infinite"
+    elif math.isinf(f):
+        why = f"{shown} is beyond the largest number that can be computed with (about ±{_FLOAT_LIMIT})"
+    else:
+        why = f"{shown} is too large for a whole number (exact up to {MAX_EXACT_INTEGER:,})"
+    return f"{phrase}; {why}"
 
 
 @dataclass
@@ -686,6 +1039,14 @@ def _build_table(raw: _Raw, config: Config, collector: _Collector) -> _Built:
                     f"one value per column ({width}); put text containing the separator in double quotes",
                     what=f"{len(cells)} values but the header has {width} columns",
                 )
+        # Fewer values than headers: the values after the missing one would land in the wrong columns.
+        for i, n in raw.short_rows.items():
+            collector.problem(
+                src, raw.row_numbers[i], None, None,
+                f"one value per column ({width}); a missing value shifts the values after it into the wrong columns "
+                f"(leave a value empty with nothing between two separators)",
+                what=f"{n} value{'s' if n != 1 else ''} but the header has {width} columns",
+            )
     for pos in unnamed_with_data:
         where = f"column {_col_letter(pos)}" if src.sheet is not None else f"field {pos + 1}"
         collector.notes.append(f"{src.label}: {where} has values but no header; ignored")
@@ -707,6 +1068,11 @@ def _build_table(raw: _Raw, config: Config, collector: _Collector) -> _Built:
         n = len(raw.blank_rows)
         collector.notes.append(f"{src.label}: {n} blank {src.row_word}{'s' if n > 1 else ''} ignored ({src.row_word}{'s' if n > 1 else ''} {shown})")
 
+    # Cells that read empty although Excel shows something: their "empty" is explained instead.
+    explained = _report_lost_and_merged(raw, positions, known, collector)
+    for i, n in raw.short_rows.items():
+        explained.update((i, pos) for pos in range(n, width))
+
     index = pd.Index(raw.row_numbers, name="row", dtype="int64")
     data: dict[str, Any] = {}
     raw_values: dict[str, list[Any]] = {}
@@ -716,25 +1082,39 @@ def _build_table(raw: _Raw, config: Config, collector: _Collector) -> _Built:
     for col in table.columns:
         if col.name not in positions:
             if not col.required:  # optional column left out: present, empty, so analyses can rely on it
-                data[col.name] = _convert(col, [None] * len(raw.rows), config)[0]
+                data[col.name] = _convert(col, [None] * len(raw.rows), config).array
             continue
         pos = positions[col.name]
         values = [r[pos] for r in raw.rows]
         raw_values[col.name] = values
-        arr, bad, empty = _convert(col, values, config)
-        data[col.name] = arr
-        if bad:
+        typed = _convert(col, values, config, nan_is_value=raw.nan_is_value)
+        data[col.name] = typed.array
+        if typed.bad:
             phrase = expected_phrase(col, config)
-            for i in bad:
+            for i in typed.bad:
                 collector.problem(src, raw.row_numbers[i], col.name, values[i], phrase)
+        for i in typed.nonfinite:
+            collector.problem(src, raw.row_numbers[i], col.name, values[i], _nonfinite_expected(col, values[i], config))
+        for i in typed.too_long:
+            _report_too_long(src, raw.row_numbers[i], col.name, values[i], collector)
+        empty = [i for i in typed.empty if (i, pos) not in explained] if explained else typed.empty
         if empty and not col.nullable:
             phrase = expected_phrase(col, config)
             phrase = "a value (this column may not be empty)" if phrase == "a value" else f"{phrase} (this column may not be empty)"
             for i in empty:
                 collector.problem(src, raw.row_numbers[i], col.name, None, phrase)
+        if col.kind == "number":
+            _check_total(src, raw.row_numbers, col.name, typed, values, collector)
     for key in extras:
         pos = positions[key]
-        values = [None if _is_empty(r[pos]) else r[pos] for r in raw.rows]
+        values = [r[pos] for r in raw.rows]
+        for i, v in enumerate(values):
+            if _is_nonfinite_float(v, raw.nan_is_value):
+                collector.problem(src, raw.row_numbers[i], key, v, "text or a finite number (an extra column is kept as read)",
+                                  what=f"{_show(v)} (not a finite number)")
+            elif isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+                _report_too_long(src, raw.row_numbers[i], key, v, collector)
+        values = [None if _is_empty(v) else v for v in values]
         data[key] = pd.Series(values, dtype=object, index=index).infer_objects().to_numpy()
     frame = pd.DataFrame(data, index=index)
     if not len(frame):
@@ -742,8 +1122,96 @@ def _build_table(raw: _Raw, config: Config, collector: _Collector) -> _Built:
     return _Built(frame, src, raw_values)
 
 
+def _report_too_long(src: _Source, row: int, column: str, value: str, collector: _Collector) -> None:
+    hint = "; in a CSV file an unbalanced double quote makes the lines after it one cell" if src.sheet is None else ""
+    collector.problem(
+        src, row, column, value,
+        f"at most {MAX_CELL_CHARS:,} characters in a cell (Excel's limit){hint}",
+        what=f"a text of {len(value):,} characters ({_show(value[:40] + '...')})",
+    )
+
+
+def _check_total(src: _Source, rows: list[int], column: str, typed: _Typed, values: list[Any], collector: _Collector) -> None:
+    """A located error when the finite values of a ``number`` column are too large to add up."""
+    arr = np.abs(np.asarray(typed.array, dtype=float))
+    if typed.bad:
+        arr = arr.copy()
+        arr[typed.bad] = np.nan  # reported already
+    if not len(arr) or np.isnan(arr).all():
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.nansum(arr)
+    if np.isfinite(total):
+        return
+    pos = int(np.nanargmax(arr))
+    collector.problem(
+        src, rows[pos], column, values[pos],
+        f"values that can be added up: the {column} values are too large to add up (their total exceeds "
+        f"the largest number that can be computed with, about {_FLOAT_LIMIT}); this is the largest of them",
+    )
+
+
+def _report_lost_and_merged(raw: _Raw, positions: Mapping[str, int], known: set[str], collector: _Collector) -> set[tuple[int, int]]:
+    """Report formula cells without a stored result, Excel error cells and merged ranges of one sheet.
+
+    Errors when they hide a contract column's value or a header, notes otherwise
+    (see the module docstring). Returns the ``(data index, column position)``
+    cells whose emptiness is explained by these problems, so that they are not
+    reported a second time as "empty".
+    """
+    explained: set[tuple[int, int]] = set()
+    if not (raw.lost or raw.merged) or raw.header_row is None:
+        return explained
+    src, header_row = raw.src, raw.header_row
+    by_pos = {pos: key for key, pos in positions.items()}
+    index_of = {n: i for i, n in enumerate(raw.row_numbers)}
+    for cell in raw.lost:
+        if cell.row is None or cell.pos is None:
+            collector.problem(src, None, None, None, cell.expected, what=f"a cell holds {cell.what} (its position is not recorded in the file)")
+            continue
+        ref = f"{_col_letter(cell.pos)}{cell.row}"
+        key = by_pos.get(cell.pos)
+        if cell.row < header_row:
+            collector.notes.append(f"{src.label}, cell {ref} above the header row: {cell.what}; it reads empty")
+        elif cell.row == header_row:
+            collector.problem(src, cell.row, None, None, f"a header text; {cell.expected}", what=f"cell {ref} holds {cell.what}")
+        elif key in known:
+            collector.problem(src, cell.row, key, None, cell.expected, what=cell.what)
+            if cell.row in index_of:
+                explained.add((index_of[cell.row], cell.pos))
+        else:
+            where = f"extra column '{key}'" if key else "a column without header"
+            collector.notes.append(f"{src.label}, {src.row_word} {cell.row}, cell {ref} ({where}): {cell.what}; it reads empty")
+    for r0, c0, r1, c1 in raw.merged:
+        if r1 < header_row or (r0 == r1 and c0 == c1):
+            continue  # above the table (blank there), or a single cell
+        ref = f"{_col_letter(c0)}{r0}:{_col_letter(c1)}{r1}"
+        top_left = f"{_col_letter(c0)}{r0}"
+        header_hit = r0 <= header_row <= r1 and (c1 > c0 or header_row > r0)
+        first_data = max(r0, header_row + 1)  # first data row the range covers
+        # A contract column is hit when one of its data cells in the range is not the top-left cell.
+        hit_columns = [
+            key for key, pos in sorted(positions.items(), key=lambda kv: kv[1])
+            if key in known and c0 <= pos <= c1 and first_data <= r1 and (pos != c0 or r1 > r0)
+        ]
+        expected = (f"one value per cell: only {top_left} holds the value and the other cells of {ref} read empty — "
+                    f"unmerge the cells and type the value in each")
+        if header_hit:
+            collector.problem(src, header_row, None, None, f"one header per column; {expected}", what=f"merged cells {ref}")
+        elif hit_columns:
+            collector.problem(src, first_data, hit_columns[0], None, expected, what=f"merged cells {ref}")
+        else:
+            collector.notes.append(f"{src.label}: merged cells {ref} (outside the checked columns); only {top_left} holds the value, the other cells read empty")
+            continue
+        lo, hi = bisect.bisect_left(raw.row_numbers, first_data), bisect.bisect_right(raw.row_numbers, r1)
+        for key in hit_columns:
+            pos = positions[key]
+            explained.update((i, pos) for i in range(lo, hi) if (raw.row_numbers[i], pos) != (r0, c0))
+    return explained
+
+
 def _empty_frame(table: S.Table, present: list[str], extras: list[str], config: Config) -> pd.DataFrame:
-    data = {name: _convert(table.column(name), [], config)[0] for name in present}
+    data = {name: _convert(table.column(name), [], config).array for name in present}
     data.update({name: np.array([], dtype=object) for name in extras})
     return pd.DataFrame(data, index=pd.Index([], name="row", dtype="int64"))
 
