@@ -36,6 +36,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.preprocessing import normalize
 
+from .cache import cached_embed, model_key
 from .errors import BackendUnavailable, NeedsTreeError
 from .text import TermCounts, Tokenizer, char_ngram_matrix, count_terms, make_tokenizer
 
@@ -300,12 +301,22 @@ class EmbeddingBackend:
         return importlib.util.find_spec("sentence_transformers") is not None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Raw sentence embeddings (L2-normalised, not centred), float32."""
-        st = self.load()
+        """Raw sentence embeddings (L2-normalised, not centred), float32.
+
+        Vectors come from the embedding cache (:mod:`.cache`) when these
+        texts were embedded before by the same model; the model is loaded
+        only for texts it has not seen.
+        """
         if len(texts) == 0:
+            st = self.load()
             return np.zeros((0, st.get_sentence_embedding_dimension()), dtype=np.float32)
-        return st.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                         convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+
+        def compute(batch: list[str]) -> np.ndarray:
+            return self.load().encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
+                                      convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+
+        key = model_key(_resolve_model(self.model), self.max_seq_length)
+        return cached_embed(list(texts), key, None, compute)
 
     def fit(self, texts: Sequence[str], seed: int, counts: TermCounts | None = None) -> tuple[np.ndarray, EmbeddingEncoder]:
         """Embeddings of ``texts`` (centred on their mean when ``center``) and the fitted encoder."""
