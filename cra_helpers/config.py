@@ -182,17 +182,41 @@ def check_class_bands(bands: tuple[ClassBand, ...], lowest: int, highest: int = 
         raise ValueError(f"leaves a gap: scores above {last.max}% fall in no class (the last class must reach {highest})")
 
 
+MONEY_WEIGHTS: tuple[str, ...] = ("cost_to_serve", "cost_per_returned_order", "value_per_referral")
+"""The money amounts of the value score; each has a ``<name>_share`` used when the amount is not set."""
+
+
 class ValueScore(_Strict):
     """Weights of the relationship value score (formula in :mod:`cra_helpers.prioritize`).
 
-    Money amounts are in the configured currency.
+    Attributes
+    ----------
+    trend_weight, max_abs_trend
+        Weight of the yearly sales trend and its limit (1.0 = ±100 % a year).
+    cost_to_serve, cost_per_returned_order, value_per_referral
+        Money amounts in the configured currency (per account and year, per returned
+        order, per referral). ``None`` (the default): the amount is the matching
+        ``*_share`` of the median revenue of the accounts with revenue, so it follows
+        the size of the client's accounts; a number set by the client is used as is.
+    cost_to_serve_share, cost_per_returned_order_share, value_per_referral_share
+        Fractions (0–1) of the median account revenue used when the amount is not set:
+        0.04, 0.02 and 0.10. On the bundled sample (median 118,700) they give 4,748,
+        2,374 and 11,870 — close to the former fixed 5,000, 2,000 and 10,000, with the
+        same classes for every account.
+    default_margin_pct
+        Margin (%) assumed where none is given; ``None``: the median known margin.
+    reference_quantile
+        Quantile of the profitable relationships' net value that scores 100 %.
     """
 
-    trend_weight: float = Field(1.0, ge=0)
-    max_abs_trend: float = Field(1.0, gt=0)
-    cost_per_returned_order: float = Field(2000.0, ge=0)
-    value_per_referral: float = Field(10000.0, ge=0)
-    cost_to_serve: float = Field(5000.0, ge=0)
+    trend_weight: float = Field(1.0, ge=0, allow_inf_nan=False)
+    max_abs_trend: float = Field(1.0, gt=0, allow_inf_nan=False)
+    cost_per_returned_order: float | None = Field(None, ge=0, allow_inf_nan=False)
+    value_per_referral: float | None = Field(None, ge=0, allow_inf_nan=False)
+    cost_to_serve: float | None = Field(None, ge=0, allow_inf_nan=False)
+    cost_per_returned_order_share: float = Field(0.02, ge=0, le=1, allow_inf_nan=False)
+    value_per_referral_share: float = Field(0.10, ge=0, le=1, allow_inf_nan=False)
+    cost_to_serve_share: float = Field(0.04, ge=0, le=1, allow_inf_nan=False)
     default_margin_pct: float | None = Field(None, ge=-100, le=100)
     reference_quantile: float = Field(0.9, gt=0, le=1)
 
@@ -254,6 +278,8 @@ class Prioritize(_Strict):
     no_business: NoBusiness = NoBusiness()
     key_accounts: KeyAccountRule = KeyAccountRule()
     diagonal_slice: SliceChecks = SliceChecks()
+    dominant_class_share: float = Field(0.9, gt=0, le=1)
+    """A value or potential class holding more than this share (0–1) of the accounts is warned about."""
 
     @field_validator("abc_classes")
     @classmethod

@@ -41,8 +41,22 @@ Relationship value score (0–100 %, ≤ 0 = the relationship costs more than it
     profitable relationships, so the top 10 % score 100 % and the score does not depend
     on the currency. A missing margin is taken as ``default_margin_pct`` (default: the
     median margin of the accounts that have one); missing counts as 0. Default weights:
-    ``w_trend`` = 1 (an account growing 10 % a year is worth 10 % more), 2,000 per
-    returned order, 10,000 per referral, 5,000 yearly cost to serve (configured currency).
+    ``w_trend`` = 1 (an account growing 10 % a year is worth 10 % more).
+
+    The three money amounts follow the size of the client's accounts
+    (:func:`money_weights`): unless the client sets an amount (``cost_to_serve``,
+    ``cost_per_returned_order``, ``value_per_referral`` in the configured currency, used
+    as is), each is its ``*_share`` of the median revenue ``m`` of the accounts with
+    revenue — by default cost to serve 0.04·m a year, 0.02·m per returned order, 0.10·m
+    per referral (the data has no order counts, so the returned-order cost is tied to
+    the median account too). Fixed amounts misfire on other data: the former defaults
+    (5,000 / 2,000 / 10,000) put every account of a base of small accounts (median
+    revenue about 40 a year) in the lowest class. On the bundled sample (m = 118,700)
+    the shares give 4,748 / 2,374 / 11,870 and the same class for every account as the
+    former amounts. With derived amounts the score does not change when every revenue
+    is multiplied by the same factor. :func:`settings_table` shows the amounts used
+    and where each comes from.
+
     Accounts without any revenue (leads, prospects, vendors) get no score and the class
     ``no_business.value_class``.
 
@@ -58,6 +72,12 @@ Value classes and potential classes
     class. A band set with fewer than 3 or more than 5 classes, overlaps, gaps or out of
     order is refused when the configuration is loaded.
 
+A class that holds (nearly) everyone
+    When one value class holds more than ``dominant_class_share`` (default 0.9) of the
+    accounts with a score, or one potential class of all accounts,
+    :func:`dominant_class_warning` returns a warning naming the class, its share, the
+    likely cause and the settings to change (YAML key paths).
+
 Key accounts
     Accounts whose status is in ``key_accounts.statuses`` and that satisfy the ABC-class
     and/or value-class conditions (``combine``: ``and`` / ``or``; an empty list sets no
@@ -69,6 +89,18 @@ Diagonal slice
     gaps such as no executive decision-maker, a level, core department or site with no
     voice; and a greedy recommended interview list that covers every level, department,
     site, decision role and level × department cell of the known contacts.
+
+Numbers
+    An infinite measure (revenue, volume, potential revenue, margin, counts, sales
+    history) raises ``ValueError`` naming the column and the account ids; NaN means
+    "not known", as before. Shares, cumulative shares, Gini, HHI, top shares, the
+    Lorenz curve, the sales trend and the value and potential scores are all
+    scale-invariant, so they are computed on the values divided by one power of two
+    near the largest value: exact (bit for bit the same for ordinary data) and
+    right for values up to the largest float (1.8e308) whose plain sum would overflow.
+    An amount in currency that itself exceeds the largest float (the total of a
+    measure, a net value) cannot be reported and raises ``ValueError`` naming the
+    column and the largest accounts.
 """
 
 from __future__ import annotations
@@ -76,6 +108,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -83,7 +116,7 @@ import pandas as pd
 from . import schema as S
 from . import steps
 from .assessment import Assessment
-from .config import ClassBand, KeyAccountRule, Prioritize, SliceChecks, ValueScore
+from .config import MONEY_WEIGHTS, ClassBand, KeyAccountRule, Prioritize, SliceChecks, ValueScore
 
 # ----------------------------------------------------------------------
 # Output column names
@@ -169,6 +202,130 @@ def _cfg(config: Prioritize | None) -> Prioritize:
 
 
 # ----------------------------------------------------------------------
+# Numbers: infinite inputs are refused, sums are taken on scaled values
+# ----------------------------------------------------------------------
+_SHOW_IDS = 5
+
+
+def _labels(frame: pd.DataFrame | pd.Series | None, n: int) -> np.ndarray:
+    """Account ids of the rows of ``frame`` (its ``account_id`` column, else its index), for messages."""
+    if isinstance(frame, pd.DataFrame) and S.ACCOUNT_ID in frame.columns:
+        return frame[S.ACCOUNT_ID].astype(str).to_numpy()
+    if frame is not None:
+        return np.asarray(frame.index.astype(str))
+    return np.array([f"position {i}" for i in range(n)], dtype=object)
+
+
+def _show_ids(ids: np.ndarray, positions: np.ndarray) -> str:
+    shown = ", ".join(str(ids[i]) for i in positions[:_SHOW_IDS])
+    return shown + (f" and {len(positions) - _SHOW_IDS} more" if len(positions) > _SHOW_IDS else "")
+
+
+def check_finite(x: np.ndarray, column: str, ids: np.ndarray | Sequence[str] | None = None) -> None:
+    """Refuse infinite values (``inf``, ``-inf``); NaN stays allowed and means "not known".
+
+    Parameters
+    ----------
+    x
+        The values (any unit).
+    column
+        Column name used in the message, e.g. ``revenue``.
+    ids
+        Account ids aligned with ``x``, named in the message (positions when ``None``).
+
+    Raises
+    ------
+    ValueError
+        Naming the column, how many values are infinite and the accounts holding them.
+    """
+    bad = np.flatnonzero(np.isinf(np.asarray(x, dtype=float)))
+    if len(bad):
+        labels = np.asarray(ids, dtype=object) if ids is not None else _labels(None, len(x))
+        raise ValueError(f"{column}: {len(bad)} value(s) are infinite, at {_show_ids(labels, bad)}; "
+                         f"every {column} must be a finite number (empty = not known)")
+
+
+def _pow2_scale(x: np.ndarray) -> float:
+    """The power of two just at or below the largest finite |value| (1 when there is none).
+
+    Every value divided by it lies below 2. Dividing by a power of two is exact in
+    floating point, so sums, shares, Gini and HHI computed on ``x / scale`` are bit for
+    bit those of ``x`` whenever ``x`` itself does not overflow, and stay finite (below
+    twice the number of values) when it would.
+    """
+    finite = np.abs(np.asarray(x, dtype=float))
+    finite = finite[np.isfinite(finite)]
+    m = float(finite.max()) if len(finite) else 0.0
+    return math.ldexp(1.0, math.frexp(m)[1] - 1) if m > 0 else 1.0
+
+
+def _scaled(x: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(x / scale, scale)`` with :func:`_pow2_scale`."""
+    scale = _pow2_scale(x)
+    return np.asarray(x, dtype=float) / scale, scale
+
+
+def safe_total(x: np.ndarray, column: str, ids: np.ndarray | Sequence[str] | None = None) -> float:
+    """Sum of the known values (NaN skipped), in their unit, refusing a total too large for a float.
+
+    Raises
+    ------
+    ValueError
+        When a value is infinite, or when the total exceeds the largest float (about
+        1.8e308): the message names the column and the largest accounts.
+    """
+    x = np.asarray(x, dtype=float)
+    check_finite(x, column, ids)
+    xs, scale = _scaled(x)
+    total = float(np.nansum(xs)) * scale
+    if not math.isfinite(total):
+        labels = np.asarray(ids, dtype=object) if ids is not None else _labels(None, len(x))
+        top = np.argsort(-np.nan_to_num(x, nan=-np.inf), kind="stable")[:_SHOW_IDS]
+        largest = ", ".join(f"{labels[i]} = {x[i]:.4g}" for i in top)
+        raise ValueError(f"{column}: the total of the {int(np.isfinite(x).sum())} values exceeds the largest number a "
+                         f"float holds (about 1.8e308); largest: {largest}. Check the unit of the column.")
+    return total
+
+
+def _as_array(values: Iterable[float]) -> tuple[np.ndarray, str, np.ndarray | None]:
+    """Values as floats, with a name and labels for messages."""
+    if isinstance(values, pd.Series):
+        return values.to_numpy(dtype=float), str(values.name or "values"), np.asarray(values.index.astype(str))
+    x = np.asarray(values if isinstance(values, np.ndarray) else list(values), dtype=float)
+    return x, "values", None
+
+
+def _positive(values: Iterable[float]) -> np.ndarray:
+    """The positive values (NaN and ≤ 0 left out), divided by a power of two near the largest.
+
+    Raises
+    ------
+    ValueError
+        When a value is infinite (it would otherwise be dropped silently).
+    """
+    x, name, labels = _as_array(values)
+    check_finite(x, name, labels)
+    x = x[np.isfinite(x) & (x > 0)]
+    return _scaled(x)[0]
+
+
+def median_revenue(accounts: pd.DataFrame) -> float:
+    """Median revenue of the accounts with revenue (> 0), in the configured currency; NaN when none has any.
+
+    Computed on scaled values, so it stays finite for revenues near the largest float.
+    """
+    if S.REVENUE not in accounts.columns:
+        return float("nan")
+    x = accounts[S.REVENUE].to_numpy(dtype=float)
+    check_finite(x, S.REVENUE, _labels(accounts, len(x)))
+    x = x[np.isfinite(x) & (x > 0)]
+    if not len(x):
+        return float("nan")
+    xs, scale = _scaled(x)
+    return float(np.median(xs)) * scale
+
+
+# ----------------------------------------------------------------------
 # Pareto / ABC and concentration
 # ----------------------------------------------------------------------
 def abc_classes(values: pd.Series, config: Prioritize | None = None, ids: pd.Series | None = None) -> pd.DataFrame:
@@ -190,11 +347,21 @@ def abc_classes(values: pd.Series, config: Prioritize | None = None, ids: pd.Ser
         (fractions 0–1 of the total, cumulative including the account) and ``class``
         (ordered categorical of the class names). Accounts with an unknown measure get
         NA in every column; with a total of 0 every known account is in the last class.
+        Shares are computed on the values divided by a power of two near the largest,
+        so they are exact for values up to the largest float even when their total
+        would overflow.
+
+    Raises
+    ------
+    ValueError
+        When a value is infinite, naming the column (``values.name``) and the accounts.
     """
     cfg = _cfg(config)
     names = [c.name for c in cfg.abc_classes]
     cuts = np.array([c.upto_pct for c in cfg.abc_classes]) / 100.0
     x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    check_finite(x, str(values.name or "measure"),
+                 ids.astype(str).to_numpy() if ids is not None else np.asarray(values.index.astype(str)))
     known = ~np.isnan(x)
     n = len(x)
     out_rank = np.full(n, np.nan)
@@ -206,7 +373,7 @@ def abc_classes(values: pd.Series, config: Prioritize | None = None, ids: pd.Ser
         xs = x[pos]
         tie = (ids.to_numpy()[pos].astype(str) if ids is not None else np.arange(len(pos)))
         order = np.lexsort((tie, -xs))
-        sorted_x = xs[order]
+        sorted_x = _scaled(xs)[0][order]
         total = sorted_x.sum()
         ranks = np.empty(len(pos))
         ranks[order] = np.arange(1, len(pos) + 1)
@@ -234,10 +401,15 @@ def gini(values: Iterable[float]) -> float:
     """Gini coefficient of the positive values (0 = all equal, → 1 = one holds all).
 
     ``G = 2·Σ i·x(i) / (n·Σx) − (n + 1)/n`` with the values ascending; NaN when no value
-    is positive.
+    is positive. Scale-invariant, so computed on the values divided by a power of two
+    near the largest (exact, and finite for values up to the largest float).
+
+    Raises
+    ------
+    ValueError
+        When a value is infinite.
     """
-    x = np.sort(np.asarray(list(values) if not isinstance(values, (np.ndarray, pd.Series)) else values, dtype=float))
-    x = x[np.isfinite(x) & (x > 0)]
+    x = np.sort(_positive(values))
     n = len(x)
     if n == 0:
         return float("nan")
@@ -246,9 +418,11 @@ def gini(values: Iterable[float]) -> float:
 
 
 def herfindahl(values: Iterable[float]) -> float:
-    """Herfindahl–Hirschman index of the positive values, ``Σ (100·share)²`` on 0–10,000; NaN if none."""
-    x = np.asarray(values if isinstance(values, (np.ndarray, pd.Series)) else list(values), dtype=float)
-    x = x[np.isfinite(x) & (x > 0)]
+    """Herfindahl–Hirschman index of the positive values, ``Σ (100·share)²`` on 0–10,000; NaN if none.
+
+    Shares are taken on scaled values (see :func:`gini`); an infinite value raises ``ValueError``.
+    """
+    x = _positive(values)
     if not len(x):
         return float("nan")
     s = 100.0 * x / x.sum()
@@ -256,9 +430,11 @@ def herfindahl(values: Iterable[float]) -> float:
 
 
 def top_share(values: Iterable[float], pct: float) -> float:
-    """Share (0–1) of the total held by the largest ``ceil(pct% · n)`` of the n positive values (at least one)."""
-    x = np.asarray(values if isinstance(values, (np.ndarray, pd.Series)) else list(values), dtype=float)
-    x = np.sort(x[np.isfinite(x) & (x > 0)])[::-1]
+    """Share (0–1) of the total held by the largest ``ceil(pct% · n)`` of the n positive values (at least one).
+
+    Taken on scaled values (see :func:`gini`); an infinite value raises ``ValueError``.
+    """
+    x = np.sort(_positive(values))[::-1]
     if not len(x):
         return float("nan")
     k = max(1, math.ceil(round(pct / 100.0 * len(x), 9)))
@@ -281,9 +457,13 @@ def lorenz_curve(values: Iterable[float], max_points: int | None = 1001) -> pd.D
     DataFrame
         ``accounts_share`` (fraction of accounts, smallest first, 0–1) and ``value_share``
         (fraction of the total they hold, 0–1), starting at (0, 0) and ending at (1, 1).
+
+    Raises
+    ------
+    ValueError
+        When a value is infinite.
     """
-    x = np.asarray(values if isinstance(values, (np.ndarray, pd.Series)) else list(values), dtype=float)
-    x = np.sort(x[np.isfinite(x) & (x > 0)])
+    x = np.sort(_positive(values))
     n = len(x)
     if n == 0:
         return pd.DataFrame({ACCOUNTS_SHARE: [0.0, 1.0], VALUE_SHARE: [0.0, 1.0]}).iloc[:0]
@@ -310,7 +490,14 @@ def concentration(accounts: pd.DataFrame, config: Prioritize | None = None) -> p
     DataFrame
         One row per measure (``revenue``, and ``volume`` when given): ``measure``,
         ``accounts`` (with a positive measure), ``total`` (currency / volume unit),
-        ``gini`` (0–1), ``hhi`` (0–10,000), ``top_<x>pct_share`` (fractions 0–1).
+        ``gini`` (0–1), ``hhi`` (0–10,000), ``top_<x>pct_share`` (fractions 0–1). Shares,
+        Gini and HHI are computed on scaled values (exact, see :func:`gini`).
+
+    Raises
+    ------
+    ValueError
+        When a value is infinite, or the total of a measure exceeds the largest float
+        (about 1.8e308): the message names the column and the accounts.
     """
     cfg = _cfg(config)
     rows = []
@@ -318,8 +505,12 @@ def concentration(accounts: pd.DataFrame, config: Prioritize | None = None) -> p
         if measure not in accounts.columns or accounts[measure].notna().sum() == 0:
             continue
         x = accounts[measure].to_numpy(dtype=float)
-        pos = x[np.isfinite(x) & (x > 0)]
-        row: dict[str, object] = {"measure": measure, ACCOUNTS_COL: int(len(pos)), "total": float(pos.sum()),
+        ids = _labels(accounts, len(x))
+        check_finite(x, measure, ids)
+        ok = np.isfinite(x) & (x > 0)
+        total = safe_total(np.where(ok, x, np.nan), measure, ids)
+        pos = _scaled(x[ok])[0]
+        row: dict[str, object] = {"measure": measure, ACCOUNTS_COL: int(len(pos)), "total": total,
                                   "gini": gini(pos), "hhi": herfindahl(pos)}
         for p in cfg.top_shares_pct:
             row[top_share_column(p)] = top_share(pos, p)
@@ -352,12 +543,15 @@ def abc_summary(prioritized: pd.DataFrame, config: Prioritize | None = None) -> 
         if col not in prioritized.columns or prioritized[col].notna().sum() == 0:
             continue
         known = prioritized[prioritized[col].notna()]
-        total = known[measure].sum()
+        x = known[measure].to_numpy(dtype=float)
+        total = safe_total(x, measure, _labels(known, len(x)))
+        xs, scale = _scaled(x)
         for c in cfg.abc_classes:
-            sel = known[known[col] == c.name]
-            rows.append({"measure": measure, ABC_CLASS: c.name, ACCOUNTS_COL: len(sel),
-                         ACCOUNTS_SHARE: len(sel) / len(known) if len(known) else np.nan,
-                         "total": float(sel[measure].sum()), SHARE: float(sel[measure].sum() / total) if total > 0 else np.nan})
+            sel = (known[col] == c.name).to_numpy(bool)
+            part = float(np.nansum(xs[sel]))
+            rows.append({"measure": measure, ABC_CLASS: c.name, ACCOUNTS_COL: int(sel.sum()),
+                         ACCOUNTS_SHARE: sel.sum() / len(known) if len(known) else np.nan,
+                         "total": part * scale, SHARE: part * scale / total if total > 0 else np.nan})
     return pd.DataFrame(rows, columns=["measure", ABC_CLASS, ACCOUNTS_COL, ACCOUNTS_SHARE, "total", SHARE])
 
 
@@ -440,7 +634,9 @@ def segment_breakdown(
     names = [c.name for c in cfg.abc_classes]
     rev = prioritized[S.REVENUE].to_numpy(dtype=float)
     vol = prioritized[S.VOLUME].to_numpy(dtype=float) if S.VOLUME in prioritized else np.full(len(prioritized), np.nan)
-    total_rev, total_vol = np.nansum(rev), np.nansum(vol)
+    ids = _labels(prioritized, len(prioritized))
+    total_rev, total_vol = safe_total(rev, S.REVENUE, ids), safe_total(vol, S.VOLUME, ids)
+    rev_scaled = _scaled(rev)[0]  # Gini and HHI per group are scale-invariant
     abc = pd.Categorical(prioritized[ABC_CLASS], categories=names).codes
     frames = []
     for dim in dimensions:
@@ -465,7 +661,7 @@ def segment_breakdown(
         for j, name in enumerate(names):
             m = a == j
             part[f"{name}_revenue"] = np.bincount(codes[m], weights=np.nan_to_num(r[m]), minlength=k)
-        part["gini"], part["hhi"] = _grouped_concentration(codes, r, k)
+        part["gini"], part["hhi"] = _grouped_concentration(codes, rev_scaled[pos], k)
         part = part[part[ACCOUNTS_COL] > 0]
         frames.append(part.sort_values([S.REVENUE, ACCOUNTS_COL, "group"], ascending=[False, False, True], kind="stable"))
     if not frames:
@@ -521,7 +717,14 @@ def sales_trend(sales_history: pd.DataFrame | None, max_abs_trend: float = 1.0) 
     DataFrame
         Indexed by ``account_id``: ``periods`` (count), ``history_revenue`` (sum, currency)
         and ``sales_trend`` (fraction per year, e.g. 0.05 = +5 %/year; NaN with fewer than
-        two periods or no revenue).
+        two periods or no revenue). The fit runs on revenue divided by a power of two
+        near the largest (the trend is scale-invariant; exact for ordinary values).
+
+    Raises
+    ------
+    ValueError
+        When a revenue is infinite, or an account's history total exceeds the largest
+        float; the message names ``sales_history.revenue`` and the accounts.
     """
     cols = ["periods", "history_revenue", SALES_TREND]
     if sales_history is None or sales_history.empty:
@@ -531,6 +734,9 @@ def sales_trend(sales_history: pd.DataFrame | None, max_abs_trend: float = 1.0) 
     t_all, length = table[codes, 0], table[codes, 1]
     t = t_all - (np.mean(table[:, 0]) if len(table) else 0.0)
     rev = sales_history[S.REVENUE].to_numpy(dtype=float)
+    column = f"{S.SALES_HISTORY}.{S.REVENUE}"
+    check_finite(rev, column, _labels(sales_history, len(rev)))
+    rev, scale = _scaled(rev)
     y = rev / length
     ok = np.isfinite(y)
     acc_codes, acc_ids = pd.factorize(sales_history[S.ACCOUNT_ID].astype("string"))
@@ -546,7 +752,13 @@ def sales_trend(sales_history: pd.DataFrame | None, max_abs_trend: float = 1.0) 
         trend = slope / mean_y
     valid = (n >= 2) & (den > 1e-12 * np.maximum(n * n, 1)) & (mean_y > 0)
     trend = np.where(valid, np.clip(trend, -max_abs_trend, max_abs_trend), np.nan)
-    out = pd.DataFrame({"periods": n.astype(int), "history_revenue": np.bincount(acc_codes, np.nan_to_num(rev), k),
+    with np.errstate(over="ignore"):
+        history = np.bincount(acc_codes, np.nan_to_num(rev), k) * scale
+    if not np.isfinite(history).all():
+        bad = np.flatnonzero(~np.isfinite(history))
+        raise ValueError(f"{column}: the history total of {_show_ids(np.asarray(acc_ids, dtype=object), bad)} exceeds "
+                         "the largest number a float holds (about 1.8e308). Check the unit of the column.")
+    out = pd.DataFrame({"periods": n.astype(int), "history_revenue": history,
                         SALES_TREND: trend}, index=pd.Index(acc_ids, name=S.ACCOUNT_ID))
     return out
 
@@ -580,6 +792,98 @@ def classify(scores: pd.Series | np.ndarray | Sequence[float], bands: Sequence[C
     return pd.Categorical.from_codes(idx, categories=[b.name for b in bands], ordered=True)
 
 
+MONEY_LABELS: dict[str, str] = {
+    "cost_to_serve": "Cost to serve per account and year",
+    "cost_per_returned_order": "Cost per returned order",
+    "value_per_referral": "Value per referral",
+}
+"""Report wording of the value score's money amounts (keys of :data:`cra_helpers.config.MONEY_WEIGHTS`)."""
+
+
+def format_money(x: float, currency: str = "") -> str:
+    """An amount as text: whole units from 100 up (``4,748``), two decimals below (``1.60``)."""
+    unit = f" {currency}" if currency else ""
+    if not math.isfinite(x):
+        return f"–{unit}"
+    return f"{x:,.0f}{unit}" if abs(x) >= 100 else f"{x:,.2f}{unit}"
+
+
+@dataclass(frozen=True)
+class MoneyWeight:
+    """One money amount of the value score as used on this data.
+
+    Attributes
+    ----------
+    key
+        Setting name under ``prioritize.value`` (``cost_to_serve``, ...).
+    amount
+        The amount used, in the configured currency (per account and year, per
+        returned order or per referral).
+    share
+        Fraction (0–1) of the median revenue it was derived from; ``None`` when the
+        amount was set in the configuration.
+    median_revenue
+        Median revenue of the accounts with revenue (currency; NaN when none has any).
+    """
+
+    key: str
+    amount: float
+    share: float | None
+    median_revenue: float
+
+    @property
+    def setting(self) -> str:
+        """YAML key path of the amount, e.g. ``prioritize.value.cost_to_serve``."""
+        return f"prioritize.value.{self.key}"
+
+    @property
+    def derived(self) -> bool:
+        """True when the amount follows the data (not set in the configuration)."""
+        return self.share is not None
+
+    def explain(self, currency: str = "", source: str = "the configuration") -> str:
+        """Where the amount comes from, e.g. ``4.0% of the median revenue 118,700 EUR = 4,748 EUR``."""
+        if not self.derived:
+            return f"{format_money(self.amount, currency)} (set in {source})"
+        if not math.isfinite(self.median_revenue):
+            return f"{format_money(0.0, currency)} ({self.share:.1%} of the median revenue; no account has revenue)"
+        return (f"{self.share:.1%} of the median revenue {format_money(self.median_revenue, currency)} = "
+                f"{format_money(self.amount, currency)}")
+
+
+def money_weights(accounts: pd.DataFrame, config: Prioritize | None = None) -> dict[str, MoneyWeight]:
+    """The cost to serve, cost per returned order and value per referral used on these accounts.
+
+    An amount set in the configuration (``prioritize.value.<key>``) is used as is; one
+    left empty (the default) is its ``<key>_share`` of the median revenue of the
+    accounts with revenue, so the value score follows the size of the client's
+    accounts (a base of 40-a-year accounts is not charged a 5,000 cost to serve).
+
+    Parameters
+    ----------
+    accounts
+        The ``accounts`` table or :func:`prioritize_accounts` output (``revenue``, currency).
+    config
+        ``config.prioritize``.
+
+    Returns
+    -------
+    dict of str to MoneyWeight
+        In the order of :data:`cra_helpers.config.MONEY_WEIGHTS`.
+    """
+    w = _cfg(config).value
+    median = median_revenue(accounts)
+    out = {}
+    for key in MONEY_WEIGHTS:
+        set_amount = getattr(w, key)
+        if set_amount is not None:
+            out[key] = MoneyWeight(key, float(set_amount), None, median)
+        else:
+            share = float(getattr(w, f"{key}_share"))
+            out[key] = MoneyWeight(key, share * median if math.isfinite(median) else 0.0, share, median)
+    return out
+
+
 def value_scores(accounts: pd.DataFrame, sales_history: pd.DataFrame | None = None,
                  config: Prioritize | None = None) -> pd.DataFrame:
     """Relationship value score of every account (formula in the module docstring).
@@ -600,11 +904,22 @@ def value_scores(accounts: pd.DataFrame, sales_history: pd.DataFrame | None = No
         and ``net_value`` (currency per year), ``sales_trend`` (fraction per year; NaN =
         no trend known, counted as 0), ``value_score`` (percent, −100…100; NaN for
         accounts without any revenue), ``value_class``, ``relationship_plan`` and
-        ``contacts_per_year``.
+        ``contacts_per_year``. The money amounts come from :func:`money_weights`. The
+        score is computed on revenue and amounts divided by one power of two (exact), so
+        it stays right for revenues near the largest float.
+
+    Raises
+    ------
+    ValueError
+        When a revenue, margin or count is infinite, or a net value in currency exceeds
+        the largest float; the message names the column and the accounts.
     """
     cfg = _cfg(config)
     w: ValueScore = cfg.value
     rev = accounts[S.REVENUE].to_numpy(dtype=float)
+    ids = _labels(accounts, len(accounts))
+    check_finite(rev, S.REVENUE, ids)
+    money = {k: m.amount for k, m in money_weights(accounts, cfg).items()}
     trend_tab = sales_trend(sales_history, w.max_abs_trend)
     at = trend_tab.index.get_indexer(accounts[S.ACCOUNT_ID].astype("string")) if len(trend_tab) else np.full(len(accounts), -1)
     found = at >= 0
@@ -616,22 +931,33 @@ def value_scores(accounts: pd.DataFrame, sales_history: pd.DataFrame | None = No
     if default is None:
         known = margin[np.isfinite(margin) & (np.nan_to_num(rev) > 0)]
         default = float(np.median(known)) if len(known) else 0.0
+    check_finite(margin, S.GROSS_MARGIN, ids)
     margin_used = np.where(np.isfinite(margin), margin, default)
 
     def count(col: str) -> np.ndarray:
-        return accounts[col].astype("Float64").fillna(0).to_numpy(dtype=float) if col in accounts else np.zeros(len(accounts))
+        c = accounts[col].astype("Float64").fillna(0).to_numpy(dtype=float) if col in accounts else np.zeros(len(accounts))
+        check_finite(c, col, ids)
+        return c
 
-    gross = np.nan_to_num(rev) * margin_used / 100.0
+    # Work in units of a power of two near the largest amount: exact, and no overflow.
+    scale = _pow2_scale(np.concatenate([rev, list(money.values())]))
+    gross = np.nan_to_num(rev / scale) * margin_used / 100.0
     net = (gross * (1.0 + w.trend_weight * np.nan_to_num(trend))
-           - w.cost_per_returned_order * count(S.RETURNED_ORDERS)
-           + w.value_per_referral * count(S.REFERRALS)
-           - w.cost_to_serve)
+           - money["cost_per_returned_order"] / scale * count(S.RETURNED_ORDERS)
+           + money["value_per_referral"] / scale * count(S.REFERRALS)
+           - money["cost_to_serve"] / scale)
+    with np.errstate(over="ignore"):
+        net_money = np.where(scored, net * scale, np.nan)
+    if np.isinf(net_money).any():
+        bad = np.flatnonzero(np.isinf(net_money))
+        raise ValueError(f"{NET_VALUE}: the net value of {_show_ids(ids, bad)} exceeds the largest number a float holds "
+                         f"(about 1.8e308); check {S.REVENUE}, {S.RETURNED_ORDERS} and {S.REFERRALS} of these accounts.")
     positive = net[scored & (net > 0)]
     if len(positive):
         reference = float(np.quantile(positive, w.reference_quantile))
     else:
         reference = float(np.max(np.abs(net[scored]))) if scored.any() else 1.0
-    reference = reference if reference > 0 else 1.0
+    reference = reference if reference > 0 else 1.0 / scale
     score = np.where(scored, np.clip(100.0 * net / reference, -100.0, 100.0), np.nan)
     bands = cfg.value_classes
     cls = classify(score, bands)
@@ -641,9 +967,9 @@ def value_scores(accounts: pd.DataFrame, sales_history: pd.DataFrame | None = No
     per_year = np.array([b.contacts_per_year for b in bands] + [cfg.no_business.contacts_per_year])
     return pd.DataFrame({
         MARGIN_USED: np.where(scored, margin_used, np.nan),
-        GROSS_PROFIT: np.where(scored, gross, np.nan),
+        GROSS_PROFIT: np.where(scored, gross * scale, np.nan),
         SALES_TREND: trend,
-        NET_VALUE: np.where(scored, net, np.nan),
+        NET_VALUE: net_money,
         VALUE_SCORE: score,
         VALUE_CLASS: pd.Categorical.from_codes(codes, categories=names, ordered=True),
         RELATIONSHIP_PLAN: plans[codes],
@@ -668,13 +994,22 @@ def potential_scores(accounts: pd.DataFrame, config: Prioritize | None = None) -
         Same index: ``potential_score`` (percent 0–100: potential revenue in % of the
         reference quantile of the accounts with an estimate, capped at 100; NaN without an
         estimate), ``potential_class`` (lowest class without an estimate),
-        ``interaction_method`` and ``hours_per_contact``.
+        ``interaction_method`` and ``hours_per_contact``. Computed on values divided by
+        a power of two near the largest (exact; finite near the largest float).
+
+    Raises
+    ------
+    ValueError
+        When a potential revenue is infinite, naming the accounts.
     """
     cfg = _cfg(config)
     p = accounts[S.POTENTIAL_REVENUE].to_numpy(dtype=float) if S.POTENTIAL_REVENUE in accounts else np.full(len(accounts), np.nan)
+    check_finite(p, S.POTENTIAL_REVENUE, _labels(accounts, len(p)))
+    p = _scaled(p)[0]
     pos = p[np.isfinite(p) & (p > 0)]
     reference = float(np.quantile(pos, cfg.potential_reference_quantile)) if len(pos) else 1.0
-    score = np.clip(100.0 * p / reference, 0.0, 100.0)
+    with np.errstate(invalid="ignore"):
+        score = np.clip(100.0 * p / reference, 0.0, 100.0)
     bands = cfg.potential_classes
     codes = classify(score, bands).codes
     codes = np.where(codes < 0, 0, codes)
@@ -821,7 +1156,10 @@ def value_potential_matrix(prioritized: pd.DataFrame, config: Prioritize | None 
         S.POTENTIAL_REVENUE: g[S.POTENTIAL_REVENUE].sum(min_count=0),
         "key_accounts": g[S.KEY_ACCOUNT].sum(),
     }).reset_index()
-    n, total = len(df), df[S.REVENUE].sum()
+    n, ids = len(df), _labels(prioritized, len(df))
+    total = safe_total(df[S.REVENUE].to_numpy(dtype=float), S.REVENUE, ids)
+    if S.POTENTIAL_REVENUE in prioritized:
+        safe_total(df[S.POTENTIAL_REVENUE].to_numpy(dtype=float), S.POTENTIAL_REVENUE, ids)
     out.insert(3, ACCOUNTS_SHARE, out[ACCOUNTS_COL] / n if n else np.nan)
     out.insert(5, REVENUE_SHARE, out[S.REVENUE] / total if total > 0 else np.nan)
     out[ACCOUNTS_COL] = out[ACCOUNTS_COL].astype("int64")
@@ -936,7 +1274,7 @@ def top_elements(prioritized: pd.DataFrame) -> pd.DataFrame:
         kc = int(key_codes[i])
         if kc != empty and kc not in best:
             best[kc] = str(spellings[i]).strip()
-    total_rev = np.nansum(rev)
+    total_rev = safe_total(rev, S.REVENUE, _labels(prioritized, n))
     out = pd.DataFrame({
         "element": [best.get(i, "") for i in range(k)],
         ACCOUNTS_COL: accounts,
@@ -1287,7 +1625,7 @@ def headline_figures(prioritized: pd.DataFrame, concentration_table: pd.DataFram
     cfg = _cfg(config)
     first = cfg.abc_classes[0].name
     top = prioritized[prioritized[ABC_CLASS].astype("string") == first]
-    total = prioritized[S.REVENUE].sum()
+    total = safe_total(prioritized[S.REVENUE].to_numpy(dtype=float), S.REVENUE, _labels(prioritized, len(prioritized)))
     out: list[tuple[str, float | int]] = [
         ("Accounts", len(prioritized)),
         ("Accounts with revenue", int((prioritized[S.REVENUE] > 0).sum())),
@@ -1307,8 +1645,22 @@ def headline_figures(prioritized: pd.DataFrame, concentration_table: pd.DataFram
     return out
 
 
-def settings_table(config: Prioritize | None = None, currency: str = "") -> pd.DataFrame:
+def settings_table(config: Prioritize | None = None, currency: str = "", accounts: pd.DataFrame | None = None,
+                   source: str = "the configuration") -> pd.DataFrame:
     """The value-score weights, class bands and key-account rule in use, for the report.
+
+    Parameters
+    ----------
+    config
+        ``config.prioritize``.
+    currency
+        Currency label of the amounts.
+    accounts
+        The accounts (or :func:`prioritize_accounts` output): with them, each money
+        amount is shown as used on this data and where it comes from, e.g. ``4.0% of
+        the median revenue 118,700 EUR = 4,748 EUR``; without, only the rule.
+    source
+        Where an amount set by the client comes from (e.g. the client file's path).
 
     Returns
     -------
@@ -1316,14 +1668,23 @@ def settings_table(config: Prioritize | None = None, currency: str = "") -> pd.D
         ``setting, value`` rows (text).
     """
     cfg = _cfg(config)
-    w, unit = cfg.value, f" {currency}" if currency else ""
+    w = cfg.value
     margin = "median of the known margins" if w.default_margin_pct is None else f"{w.default_margin_pct:g}%"
+    money_rows = []
+    used = money_weights(accounts, cfg) if accounts is not None else None
+    for key in MONEY_WEIGHTS:
+        label = f"{MONEY_LABELS[key]} (prioritize.value.{key})"
+        if used is not None:
+            text = used[key].explain(currency, source)
+        elif getattr(w, key) is not None:
+            text = f"{format_money(float(getattr(w, key)), currency)} (set in {source})"
+        else:
+            text = f"{getattr(w, f'{key}_share'):.1%} of the median revenue of the accounts with revenue"
+        money_rows.append((label, text))
     rows = [
         ("ABC cut points", ", ".join(f"{c.name} up to {c.upto_pct:g}%" for c in cfg.abc_classes)),
         ("Trend weight (w_trend)", f"{w.trend_weight:g} (trend limited to ±{w.max_abs_trend:.0%} a year)"),
-        ("Cost per returned order", f"{w.cost_per_returned_order:,.0f}{unit}"),
-        ("Value per referral", f"{w.value_per_referral:,.0f}{unit}"),
-        ("Cost to serve per account and year", f"{w.cost_to_serve:,.0f}{unit}"),
+        *money_rows,
         ("Margin where none is given", margin),
         ("Reference (100%)", f"quantile {w.reference_quantile:g} of the net value of profitable relationships"),
         ("Value classes", "; ".join(f"{b.name} {'≤ ' if b.min is None else f'{b.min}–'}{b.max}% → {b.relationship_plan} "
@@ -1340,7 +1701,91 @@ def settings_table(config: Prioritize | None = None, currency: str = "") -> pd.D
     rule += f", status {', '.join(k.statuses)}" if k.statuses else ""
     rule += "; plus the accounts flagged key_account" if k.include_flagged else ""
     rows.append(("Key-account rule", rule))
+    rows.append(("Warning when one class holds more than", f"{cfg.dominant_class_share:.0%} of the accounts"))
     return pd.DataFrame(rows, columns=["setting", "value"])
+
+
+def dominant_class_warning(prioritized: pd.DataFrame, config: Prioritize | None = None, which: str = "value",
+                           currency: str = "", source: str = "the configuration") -> str | None:
+    """A warning when one value class (or potential class) holds most of the accounts.
+
+    A class set that puts nearly every account in one class tells nothing apart —
+    typically settings that do not fit the client's data (a cost to serve above what
+    most accounts earn puts them all in the lowest class). The threshold is
+    ``prioritize.dominant_class_share`` (default 0.9 = 90 %).
+
+    Parameters
+    ----------
+    prioritized
+        Output of :func:`prioritize_accounts`.
+    config
+        ``config.prioritize``.
+    which
+        ``"value"`` (over the accounts with a value score) or ``"potential"`` (over all
+        accounts).
+    currency
+        Currency label of the amounts in the text.
+    source
+        Where an amount set by the client comes from (e.g. the client file's path).
+
+    Returns
+    -------
+    str or None
+        The warning, naming the class, its share of the accounts, why it probably
+        happens and the setting(s) to change as YAML key paths (e.g.
+        ``prioritize.value.cost_to_serve``); ``None`` when no class holds more than
+        the threshold.
+    """
+    cfg = _cfg(config)
+    if which == "value":
+        col, bands = VALUE_CLASS, list(cfg.value_classes)
+        sel = prioritized[VALUE_SCORE].notna().to_numpy(bool)
+        whom = "accounts with revenue"
+    elif which == "potential":
+        col, bands = POTENTIAL_CLASS, list(cfg.potential_classes)
+        sel = np.ones(len(prioritized), dtype=bool)
+        whom = "accounts"
+    else:
+        raise ValueError(f"which must be 'value' or 'potential', got {which!r}")
+    n = int(sel.sum())
+    if n == 0:
+        return None
+    counts = prioritized.loc[sel, col].astype("string").value_counts()
+    name, k = str(counts.index[0]), int(counts.iloc[0])
+    share = k / n
+    if share <= cfg.dominant_class_share:
+        return None
+    band = next((b for b in bands if b.name == name), None)
+    where = "" if band is None else f" ({'≤ ' if band.min is None else f'{band.min}–'}{band.max}%)"
+    head = (f"{share:.0%} of the {n:,} {whom} ({k:,}) are in the {which} class {name}{where}, more than the "
+            f"{cfg.dominant_class_share:.0%} of prioritize.dominant_class_share, so the classes tell few accounts apart.")
+    if which == "value" and band is bands[0]:
+        used = money_weights(prioritized, cfg)
+        rows = prioritized.loc[sel]
+        returns = rows[S.RETURNED_ORDERS].astype("Float64").fillna(0).sum() if S.RETURNED_ORDERS in rows else 0.0
+        costs = {"cost_to_serve": used["cost_to_serve"].amount * n,
+                 "cost_per_returned_order": used["cost_per_returned_order"].amount * float(returns)}
+        order = sorted(costs, key=lambda key: -costs[key])
+        gross = float(np.nanmedian(rows[GROSS_PROFIT].to_numpy(dtype=float))) if GROSS_PROFIT in rows else float("nan")
+        def now(m: MoneyWeight) -> str:
+            return m.explain(currency) if m.derived else f"{format_money(m.amount, currency)}, set in {source}"
+
+        settings = " or ".join(f"{used[key].setting} (now {now(used[key])})" for key in order)
+        return (f"{head} Their net value is 0 or less: the costs in the value score exceed their gross profit "
+                f"(median {format_money(gross, currency)} a year). Lower {settings} — left empty, an amount follows "
+                f"the median revenue through its *_share setting — and check the gross margins in the data "
+                f"(prioritize.value.default_margin_pct where none is given).")
+    if which == "potential" and band is bands[0]:
+        p = prioritized[S.POTENTIAL_REVENUE].to_numpy(dtype=float) if S.POTENTIAL_REVENUE in prioritized else np.full(n, np.nan)
+        missing = int((~(np.isfinite(p) & (p > 0))).sum())
+        if missing > n / 2:
+            return (f"{head} {missing:,} accounts have no potential_revenue estimate (they are put in the lowest class): "
+                    "fill potential_revenue in the accounts table, or change the bands prioritize.potential_classes.")
+    key = "value" if which == "value" else "potential"
+    quantile = cfg.value.reference_quantile if which == "value" else cfg.potential_reference_quantile
+    q_key = "prioritize.value.reference_quantile" if which == "value" else "prioritize.potential_reference_quantile"
+    return (f"{head} The scores of most accounts fall in one band: change the bands prioritize.{key}_classes, or the "
+            f"reference {q_key} (now {quantile:g}).")
 
 
 def input_notes(a: Assessment) -> list[str]:
