@@ -314,6 +314,35 @@ def test_sample_tertiary_level_recovers_the_planted_needs(sample):
     assert normalized_mutual_info_score(truth.loc[v.index, "secondary"], v["secondary"]) >= 0.6
 
 
+def test_sample_labels_are_phrases_from_the_nodes_own_remarks(sample):
+    _, tree, _, _ = sample
+    nodes = node_table(tree)
+    assert tree.backend == "hybrid"  # the default backend at the sample's size
+    placed = tree.placed
+    for r in nodes.itertuples():
+        words = r.label.split()
+        assert 2 <= len(words) <= 7, r.label
+        assert "…" not in r.label
+        remarks = placed.loc[placed[r.level] == r.node_id, S.TEXT].str.lower()
+        assert remarks.str.contains(r.label.lower(), regex=False).any(), (r.node_id, r.label)
+    for level, d in nodes.groupby("level"):
+        assert d["label"].str.lower().is_unique, level
+    assert nodes["keywords"].str.contains(",").mean() > 0.9  # the distinctive terms stay beside the label
+
+
+def test_phrase_labels_by_hand():
+    from cra_helpers.needs_tree.labels import phrase_labels
+    from cra_helpers.needs_tree.text import count_terms, make_tokenizer
+
+    texts = ["The hotline never answers before noon.", "Hotline never answers, we wait for hours.",
+             "Invoices are always correct.", "Correct invoices, every month."]
+    tok = make_tokenizer()
+    c = count_terms(texts, tok)
+    got = phrase_labels(np.array([0, 0, 1, 1]), 2, c.terms, c, texts, np.ones(4), tok, ["x", "y"])
+    assert got[0].lower() in texts[0].lower() and "hotline" in got[0].lower()
+    assert got[1].lower() in " ".join(texts[2:]).lower() and "invoices" in got[1].lower()
+
+
 def test_sample_planted_latent_needs_are_reported_as_latent(sample):
     _, tree, truth, planted = sample
     v = tree.placed.set_index(S.VERBATIM_ID)

@@ -21,8 +21,9 @@ SENTIMENT_RANGE = 0.6
 """Sentiment colour scale runs from -0.6 (red) to +0.6 (green): node means rarely go further."""
 
 
-def _short(text: object, width: int = 28) -> str:
-    return escape_html(textwrap.shorten(str(text), width=width, placeholder="…"))
+def _lines(text: object, width: int = 16) -> str:
+    """The whole label, wrapped onto lines of about ``width`` characters (never cut)."""
+    return "<br>".join(escape_html(x) for x in textwrap.wrap(str(text), width=width, break_long_words=False)) or escape_html(text)
 
 
 def _wrap(text: object, width: int = 70, max_lines: int = 4) -> str:
@@ -68,7 +69,7 @@ def tree_sunburst(nodes: pd.DataFrame, title: str = "Needs tree", max_depth: int
             n["label"], n["node_id"], n["level"], n["verbatims"], n["sentiment"], n["share_negative"], covered,
             n["quotes"] if "quotes" in n else [""] * len(n))
     ]
-    text = [("✦ " if lat else "") + _short(lbl, 26 if lv == "tertiary" else 30) for lbl, lv, lat in zip(n["label"], n["level"], latent)]
+    text = [("✦ " if lat else "") + _lines(lbl, 14 if lv == "tertiary" else 18) for lbl, lv, lat in zip(n["label"], n["level"], latent)]
     fig = go.Figure(go.Sunburst(
         ids=n["node_id"].astype(str).tolist(), labels=text, parents=n["parent_id"].fillna("").astype(str).tolist(),
         values=n["verbatims"].astype(int).tolist(), branchvalues="total", hovertext=hover,
@@ -99,7 +100,7 @@ def painful_needs(nodes: pd.DataFrame, level: str = "tertiary", top: int = 15) -
     d["negative"] = (d["share_negative"] * d["verbatims"]).round().astype(int)
     d["positive"] = (d["share_positive"] * d["verbatims"]).round().astype(int) if "share_positive" in d else 0
     d = d.sort_values(["negative", "node_id"], ascending=[False, True]).head(top).iloc[::-1]
-    y = [f"{_short(lbl, 44)} ({escape_html(nid)})" for lbl, nid in zip(d["label"], d["node_id"])]
+    y = [escape_html(lbl) for lbl in d["label"]]
     fig = go.Figure()
     fig.add_bar(y=y, x=d["negative"], orientation="h", name="negative verbatims", marker_color=style.BAD,
                 customdata=[_wrap(_first_quote(q), 60) for q in d["quotes"]] if "quotes" in d else None,
@@ -122,7 +123,7 @@ def latent_needs_chart(latent: pd.DataFrame) -> go.Figure:
     """
     d = latent.iloc[::-1]
     asked = d["reason"].astype(str).str.contains("asked", regex=False)
-    y = [f"{_short(lbl, 44)} ({escape_html(nid)})" for lbl, nid in zip(d["label"], d["node_id"])]
+    y = [escape_html(lbl) for lbl in d["label"]]
     fig = go.Figure(go.Bar(
         y=y, x=d["verbatims"], orientation="h",
         marker_color=[style.US if a else style.NEUTRAL for a in asked],
@@ -183,7 +184,7 @@ def saturation_by_group(curves: pd.DataFrame, summary: pd.DataFrame, names: dict
     for i, g in enumerate(groups):
         c = curves[curves["scope"] == g]
         s = summary[summary["scope"] == g].iloc[0]
-        label = f"{escape_html(g)} {_short(names.get(g, ''), 24)} ({s['share_undiscovered']:.0%} unheard)"
+        label = f"{escape_html(g)} {escape_html(names.get(g, ''))} ({s['share_undiscovered']:.0%} unheard)"
         fig.add_scatter(x=c["interviews"], y=c["share_of_estimated"], mode="lines", name=label,
                         line=dict(color=style.QUALITATIVE[i % len(style.QUALITATIVE)], width=2),
                         hovertemplate=escape_html(g) + ": %{x} interviews → %{y:.0%} of its estimated needs<extra></extra>")
@@ -209,7 +210,7 @@ def breakdown_heatmap(breakdown: pd.DataFrame, dimension: str = S.ACCOUNT_ID, to
     d = breakdown[breakdown["dimension"] == dimension]
     pivot = d.pivot_table(index=["node_id", "label"], columns="value", values="verbatims", aggfunc="sum", fill_value=0)
     pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index[:top]]
-    y = [f"{_short(lbl, 40)} ({escape_html(nid)})" for nid, lbl in pivot.index]
+    y = [escape_html(lbl) for _nid, lbl in pivot.index]
     fig = go.Figure(go.Heatmap(
         z=pivot.values, x=[escape_html(c) for c in pivot.columns], y=y, colorscale=style.SEQUENTIAL,
         text=pivot.values, texttemplate="%{text}", hovertemplate="%{y}<br>%{x}: %{z} verbatims<extra></extra>",

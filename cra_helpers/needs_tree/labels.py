@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from .text import TermCounts
+from .text import TermCounts, Tokenizer
 
 NEGATIVE_AT = -0.05
 POSITIVE_AT = 0.05
@@ -265,3 +266,159 @@ def representative(x: np.ndarray, labels: np.ndarray, k: int, eligible: np.ndarr
                 break
         quotes.append(chosen)
     return fit, quotes
+
+
+# ---------------------------------------------------------------------- phrase labels
+_CLAUSE_SPLIT = re.compile(r"[.;:!?()\[\]\"“”]+|,\s|\s[–—-]\s")
+_LENGTH_FACTOR = {2: 0.8, 3: 1.0, 4: 1.0, 5: 1.0, 6: 0.93, 7: 0.86}
+
+
+def _token_terms(tokens: list[str], tokenizer: Tokenizer, cache: dict[str, str | None]) -> list[str | None]:
+    """Stem of each whitespace token when it is a content word, else ``None``."""
+    out = []
+    for t in tokens:
+        if t not in cache:
+            words = tokenizer.words(t)
+            cache[t] = tokenizer.stems(words)[0] if len(words) == 1 else None
+        out.append(cache[t])
+    return out
+
+
+def _windows(text: str, tokenizer: Tokenizer, cache: dict[str, str | None], min_words: int, max_words: int):
+    """Every clause window of ``min_words``–``max_words`` words that starts and ends on a content word.
+
+    Yields ``(phrase, stem terms, words, (first stem, last stem))`` where the
+    terms are the window's stems and the bigrams of its consecutive content
+    stems (as the tokenizer counts them).
+    """
+    for clause in _CLAUSE_SPLIT.split(text):
+        tokens = clause.split()
+        if len(tokens) < min_words:
+            continue
+        stems = _token_terms(tokens, tokenizer, cache)
+        for i in range(len(tokens)):
+            if stems[i] is None:
+                continue
+            for j in range(i + min_words - 1, min(len(tokens), i + max_words)):
+                if stems[j] is None:
+                    continue
+                content = [s for s in stems[i:j + 1] if s is not None]
+                terms = set(content) | {f"{a} {b}" for a, b in zip(content, content[1:])}
+                yield " ".join(tokens[i:j + 1]).strip(",'’"), terms, j - i + 1, (stems[i], stems[j])
+
+
+def phrase_labels(
+    labels: np.ndarray,
+    k: int,
+    row_terms: sp.csr_matrix,
+    counts: TermCounts,
+    texts: Sequence[str],
+    fit: np.ndarray,
+    tokenizer: Tokenizer,
+    fallback: Sequence[str],
+    min_words: int = 2,
+    max_words: int = 7,
+    per_node: int = 25,
+    min_df: int = 2,
+    top_terms: int = 15,
+) -> list[str]:
+    """A short phrase in the customers' own words naming each node (2–7 words, unique within the level).
+
+    For each node the candidates are the clause windows of ``min_words`` to
+    ``max_words`` words of its ``per_node`` most central remarks (highest
+    ``fit``) that start and end on one of the node's most distinctive words. A window scores the class-based TF-IDF weight of the node's
+    terms it contains (:func:`ctfidf`: words the node uses and other nodes
+    don't), times the centrality of its remark, times a length factor
+    favouring 3–5 words. The best window not already used by another node of
+    the level wins, first letter capitalised (then a window that does not
+    start and end on such words, then the opening words of the most central
+    remark); a node with no candidate at all keeps its keyword label
+    (``fallback``). Every label is thus a phrase that
+    appears word for word in one of the node's remarks.
+
+    Parameters
+    ----------
+    labels
+        Node (0 … k-1) of each row.
+    k
+        Number of nodes.
+    row_terms
+        Term counts of each row (columns of ``counts``).
+    counts
+        The term counts' names.
+    texts
+        Raw text of each row.
+    fit
+        Cosine similarity of each row to its node's centroid (``representative``).
+    tokenizer
+        The tokenizer ``counts`` was built with.
+    fallback
+        Keyword label of each node, used when no phrase qualifies.
+    min_words, max_words
+        Phrase length bounds, in words.
+    per_node
+        Central remarks searched per node.
+    min_df
+        Terms used by fewer rows carry no weight (typos).
+    top_terms
+        A phrase must start and end on one of the node's ``top_terms`` most distinctive words.
+
+    Returns
+    -------
+    list of str
+        One label per node.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cra_helpers.needs_tree.text import count_terms, make_tokenizer
+    >>> texts = ["Deliveries are late again and again.", "Late deliveries, we had to chase the driver.",
+    ...          "Your prices are competitive.", "Competitive prices, no question."]
+    >>> tok = make_tokenizer()
+    >>> c = count_terms(texts, tok)
+    >>> labels = np.array([0, 0, 1, 1])
+    >>> phrase_labels(labels, 2, c.terms, c, texts, np.ones(4), tok, ["a", "b"])
+    ['Deliveries are late', 'Prices are competitive']
+    """
+    if row_terms.shape[1] == 0 or k == 0:
+        return list(fallback)
+    df = np.bincount(row_terms.indices, minlength=row_terms.shape[1])
+    usable = (df >= min(min_df, max(1, row_terms.shape[0] // 2))).astype(np.float64)
+    weights = sp.csr_matrix(ctfidf((membership(labels, k).T @ row_terms).tocsr()) @ sp.diags(usable))
+    column = {str(t): j for j, t in enumerate(counts.term_names)}
+    order = np.lexsort((np.arange(len(labels)), -np.asarray(fit, dtype=float), labels))
+    starts = np.searchsorted(labels[order], np.arange(k))
+    ends = np.searchsorted(labels[order], np.arange(k), side="right")
+    cache: dict[str, str | None] = {}
+    ranked: list[list[tuple[float, str]]] = []
+    for c in range(k):
+        row = weights.getrow(c)
+        w = dict(zip(row.indices.tolist(), row.data.tolist()))
+        top = set(row.indices[np.argsort(-row.data, kind="stable")[:top_terms]].tolist())
+        cands: dict[str, tuple[int, float, str]] = {}
+        members = order[starts[c]:ends[c]][:per_node]
+        for i in members:
+            centrality = max(float(fit[i]), 0.05)
+            for phrase, terms, n, edges in _windows(str(texts[i]), tokenizer, cache, min_words, max_words):
+                # Best: a phrase that starts and ends on words that mark this node; else any phrase with its terms.
+                tier = 0 if all(column.get(e, -1) in top for e in edges) else 1
+                score = sum(w.get(column.get(t, -1), 0.0) for t in terms) * centrality * _LENGTH_FACTOR[n]
+                key = phrase.lower()
+                if score > 0 and (tier, -score) < cands.get(key, (2, 0.0, ""))[:2]:
+                    cands[key] = (tier, -score, phrase)
+        for i in members:  # last resort: the opening words of the most central remark
+            words = _CLAUSE_SPLIT.split(str(texts[i]))[0].split()[:max_words]
+            if len(words) >= min_words:
+                cands.setdefault(" ".join(words).lower(), (2, 0.0, " ".join(words).strip(",'’")))
+        ranked.append(sorted(cands.values()))
+    out: list[str] = []
+    used: set[str] = set()
+    for c in range(k):
+        label = next((p for _, _, p in ranked[c] if p.lower() not in used), None)
+        if label is None:
+            label = fallback[c]
+        else:
+            label = label[:1].upper() + label[1:]
+        used.add(label.lower())
+        out.append(label)
+    return out

@@ -30,12 +30,12 @@ def node_table(tree: NeedsTree) -> pd.DataFrame:
         ``sentiment`` (mean VADER compound, -1…1), ``share_negative``,
         ``share_positive``, ``wish_share``, ``need_id, need_name,
         similarity, latent, match`` (when rated needs were given),
-        ``auto_label, terms, quote_ids, quotes``.
+        ``auto_label`` (phrase), ``keywords``, ``terms, quote_ids, quotes``.
     """
     n = tree.nodes
     first = [NODE_ID, LEVEL, PARENT_ID, LABEL, COUNT, "share", "interviews", "accounts", SENTIMENT,
              SHARE_NEGATIVE, "share_positive", "wish_share", "need_id", "need_name", "similarity", "latent", "match",
-             "auto_label", "terms", "quote_ids", "quotes"]
+             "auto_label", "keywords", "terms", "quote_ids", "quotes"]
     out = n.copy()
     if "wish_share" not in out:
         out["wish_share"] = out["wishes"] / out[COUNT]

@@ -19,7 +19,7 @@ from .backends import get_backend
 from .curation import LATENT, NONE, Overrides, Structure, apply, load_overrides
 from .errors import NeedsTreeError
 from .hierarchy import LEVELS, ClusterSettings, build_hierarchy
-from .labels import NEGATIVE_AT, POSITIVE_AT, SentimentJob, membership, node_labels, representative
+from .labels import NEGATIVE_AT, POSITIVE_AT, SentimentJob, membership, node_labels, phrase_labels, representative
 from .latent import MATCH_AUTO, MATCH_CURATED, REASON_CURATED, match_tertiary, need_texts, wish_flags
 from .text import STATUS_OK, count_terms, make_tokenizer, prepare
 
@@ -50,7 +50,8 @@ class NeedsTree:
     ----------
     nodes
         One row per node, primary first then secondary then tertiary, each
-        by size: ``node_id, level, parent_id, label, auto_label, terms,
+        by size: ``node_id, level, parent_id, label`` (a phrase from the node's remarks, or the
+        analyst's name), ``auto_label`` (that phrase), ``keywords`` (the most distinctive terms), ``terms,
         verbatims, interviews, accounts, share`` (of placed verbatims),
         ``sentiment`` (mean VADER compound, -1…1), ``share_negative``,
         ``share_positive``, ``quote_ids``, ``quotes`` (joined by `` | ``),
@@ -246,8 +247,9 @@ def build_needs_tree(
         node_list = [str(u) for u in uniq[order]]
         code = pd.Index(node_list).get_indexer(codes_ids)
         k = len(node_list)
-        auto_labels, terms = node_labels(code, k, row_terms, counts, n_terms=settings.label_terms)
+        keyword_labels, terms = node_labels(code, k, row_terms, counts, n_terms=settings.label_terms)
         lvl_fit, quotes = representative(x, code, k, eligible, settings.quotes_per_node, row_text)
+        auto_labels = phrase_labels(code, k, row_terms, counts, row_text, lvl_fit, tok, keyword_labels)
         if level == "tertiary":
             fit = lvl_fit
         sums = np.asarray(membership(code, k).T @ x, dtype=np.float64)
@@ -265,7 +267,7 @@ def build_needs_tree(
             row: dict[str, Any] = {
                 NODE_ID: nid, LEVEL: level,
                 PARENT_ID: structure.parent.get(nid, "") if level != "primary" else "",
-                LABEL: label, "auto_label": auto_labels[c], "terms": ", ".join(terms[c]),
+                LABEL: label, "auto_label": auto_labels[c], "keywords": keyword_labels[c], "terms": ", ".join(terms[c]),
                 COUNT: int(size[c]), "share": size[c] / len(ter),
                 SENTIMENT: sent_mean[c], SHARE_NEGATIVE: neg[c] / size[c], SHARE_POSITIVE: pos[c] / size[c],
                 "wishes": int(wishes[c]),
