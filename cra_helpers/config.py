@@ -484,10 +484,15 @@ class Gap(_Strict):
         ``holm`` (family-wise error) or ``fdr_bh`` (Benjamini–Hochberg).
     alpha
         An adjusted *p* below this is called a difference.
+    min_needs_for_quadrants
+        Fewest rated needs for quadrant names: the crosshairs are means of
+        the needs, so with fewer needs every need sits near a crosshair and
+        its quadrant says nothing (below it the matrix is drawn without names).
     """
 
     crosshair: Literal["means", "midpoints"] = "means"
     min_n: int = Field(4, ge=2)
+    min_needs_for_quadrants: int = Field(4, ge=2)
     correction: Literal["holm", "fdr_bh"] = "holm"
     alpha: float = Field(0.05, gt=0, lt=1)
 
@@ -649,6 +654,8 @@ class NeedsTree(_Strict):
     label_terms: int = Field(3, ge=1, le=8)
     quotes_per_node: int = Field(3, ge=1, le=20)
     saturation_orders: int = Field(200, ge=1)
+    min_verbatims: int = Field(30, ge=2)
+    saturation_min_interviews: int = Field(10, ge=2)
     overrides: str | None = None
     text: NeedsTreeText = NeedsTreeText()
     lexical: NeedsTreeLexical = NeedsTreeLexical()

@@ -120,6 +120,28 @@ def quadrant(importance: float, performance: float, importance_cut: float, perfo
     return OVERKILL
 
 
+def quadrants_meaningful(needs: pd.DataFrame, config: Config, crosshair: str | None = None) -> bool:
+    """Whether quadrant names can be given: crosshairs at the scale midpoints, or enough rated needs.
+
+    With crosshairs at the means of the needs, two or three needs always
+    straddle them, so a quadrant would only say which need is above the
+    other's average. The minimum is ``config.gap.min_needs_for_quadrants``.
+    """
+    mode = crosshair or config.gap.crosshair
+    rated = int(needs[[S.IMPORTANCE, S.PERFORMANCE]].notna().all(axis=1).sum())
+    return mode == "midpoints" or rated >= config.gap.min_needs_for_quadrants
+
+
+def quadrant_note(needs: pd.DataFrame, config: Config) -> str | None:
+    """The sentence shown instead of quadrant names when too few needs are rated (``None`` otherwise)."""
+    if (needs["quadrant"].astype(str) != "").any() or needs.empty:
+        return None
+    rated = int(needs[[S.IMPORTANCE, S.PERFORMANCE]].notna().all(axis=1).sum())
+    return (f"Not enough data to name quadrants: {rated} need(s) rated, at least {config.gap.min_needs_for_quadrants} "
+            "are needed when the crosshairs sit at the needs' means (gap.min_needs_for_quadrants). The gaps and their "
+            "intervals below still hold.")
+
+
 def opportunity_score(importance: float | np.ndarray, performance: float | np.ndarray) -> float | np.ndarray:
     """Ulwick's opportunity score ``importance + max(importance − performance, 0)`` (scale points)."""
     return importance + np.maximum(np.asarray(importance) - np.asarray(performance), 0)
@@ -194,7 +216,10 @@ def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str
         performance_ci_low, performance_ci_high, gap, gap_ci_low, gap_ci_high,
         quadrant, opportunity, rank_gap, rank_opportunity`` (+ derived columns).
         All on the performance scale; ``n`` counts respondents who rated both.
-        A need nobody rated has NaN scores and an empty quadrant.
+        A need nobody rated has NaN scores and an empty quadrant; with the
+        crosshairs at the means and fewer rated needs than
+        ``config.gap.min_needs_for_quadrants``, every quadrant is empty
+        (:func:`quadrant_note` says why).
         ``frame.attrs`` holds the crosshair positions.
     """
     rn = respondent_needs(a) if respondents is None else respondents
@@ -214,6 +239,9 @@ def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str
     else:
         imp_cut, perf_cut = float(out[S.IMPORTANCE].mean()), float(out[S.PERFORMANCE].mean())
     out["quadrant"] = [quadrant(i, p, imp_cut, perf_cut) for i, p in zip(out[S.IMPORTANCE], out[S.PERFORMANCE])]
+    named = quadrants_meaningful(out, a.config, mode)
+    if not named:
+        out["quadrant"] = ""
     out["opportunity"] = opportunity_score(out[S.IMPORTANCE], out[S.PERFORMANCE])
     out["rank_gap"] = out["gap"].rank(ascending=False, method="min").astype("Int64")
     out["rank_opportunity"] = out["opportunity"].rank(ascending=False, method="min").astype("Int64")
@@ -222,7 +250,8 @@ def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str
         d = derived[[S.NEED_ID, "pct_of_r2"]].drop_duplicates(S.NEED_ID).rename(columns={"pct_of_r2": "derived_importance"})
         out = out.merge(d, on=S.NEED_ID, how="left")
         d_cut = float(out["derived_importance"].mean())
-        out["quadrant_derived"] = [quadrant(i, p, d_cut, perf_cut) for i, p in zip(out["derived_importance"], out[S.PERFORMANCE])]
+        out["quadrant_derived"] = [quadrant(i, p, d_cut, perf_cut) if named else ""
+                                   for i, p in zip(out["derived_importance"], out[S.PERFORMANCE])]
         attrs["derived_cut"] = d_cut
     out.attrs.update(attrs)
     return out

@@ -87,24 +87,25 @@ def importance_performance(needs: pd.DataFrame, y: str = "importance", scale: tu
         x0, x1 = max(x0, scale[0]), min(x1, scale[1])
     df["_pos"] = _label_positions(xs, ys, [str(v) for v in df["need"]], (x0, x1), (y0, y1))
     fig = go.Figure()
-    for q in G.QUADRANTS:
-        d = df[df[qcol] == q]
+    named = bool((df[qcol].astype(str) != "").any()) if qcol in df else False
+    for q in (G.QUADRANTS if named else ("",)):
+        d = df[df[qcol] == q] if named else df
         if d.empty:
             continue
         fig.add_scatter(
-            x=d[S.PERFORMANCE], y=d[ycol], mode="markers+text", name=q,
-            marker=dict(size=11, color=QUADRANT_COLOURS[q], line=dict(width=1, color="white")),
+            x=d[S.PERFORMANCE], y=d[ycol], mode="markers+text", name=q or "Need",
+            marker=dict(size=11, color=QUADRANT_COLOURS.get(q, "#52606d"), line=dict(width=1, color="white")),
             text=_e(d["need"]), textposition=list(d["_pos"]), textfont=dict(size=11),
             customdata=np.stack([_e(d[S.NEED_ID]), d["gap"].round(2), d["n"]], axis=-1),
             hovertemplate="<b>%{text}</b> (%{customdata[0]})<br>performance %{x:.2f}<br>"
             + ("derived importance %{y:.1f}% of R²" if derived else "importance %{y:.2f}")
-            + "<br>gap %{customdata[1]}, n = %{customdata[2]}<extra>" + q + "</extra>",
+            + "<br>gap %{customdata[1]}, n = %{customdata[2]}<extra>" + (q or "too few needs for quadrants") + "</extra>",
         )
     fig.add_vline(x=x_cut, line=dict(color="#9aa5b1", dash="dash", width=1))
     fig.add_hline(y=y_cut, line=dict(color="#9aa5b1", dash="dash", width=1))
     corners = {G.CONCENTRATE: (x0, y1, "left", "top"), G.KEEP_UP: (x1, y1, "right", "top"),
                G.LOW_PRIORITY: (x0, y0, "left", "bottom"), G.OVERKILL: (x1, y0, "right", "bottom")}
-    for q, (x, yy, xa, ya) in corners.items():
+    for q, (x, yy, xa, ya) in (corners.items() if named else ()):
         fig.add_annotation(x=x, y=yy, text=f"<b>{q}</b>", showarrow=False, xanchor=xa, yanchor=ya,
                            font=dict(size=13, color=QUADRANT_COLOURS[q]), opacity=0.9)
     ylabel = "Derived importance (% of R², relative weights)" if derived else "Stated importance (mean)"

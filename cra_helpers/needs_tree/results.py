@@ -209,7 +209,8 @@ def breakdown(tree: NeedsTree, level: str = "tertiary", by: tuple[str, ...] = BR
 
 
 def saturation_tables(tree: NeedsTree, level: str = "tertiary", by: str | None = S.ACCOUNT_ID,
-                      orders: int = 200, key_accounts: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      orders: int = 200, key_accounts: list[str] | None = None,
+                      min_interviews: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Saturation curves and summaries (``tables/saturation.csv``), overall and per account.
 
     Parameters
@@ -224,6 +225,8 @@ def saturation_tables(tree: NeedsTree, level: str = "tertiary", by: str | None =
         Random interview orders averaged.
     key_accounts
         Restrict the per-group curves to these values (e.g. key accounts).
+    min_interviews
+        Fewest interviews for an estimate (``needs_tree.saturation_min_interviews``).
 
     Returns
     -------
@@ -240,7 +243,7 @@ def saturation_tables(tree: NeedsTree, level: str = "tertiary", by: str | None =
         if key_accounts is not None:
             g = g[g.isin([str(k) for k in key_accounts])]
         groups = g
-    return saturation(mentions, groups, orders=orders, seed=tree.seed)
+    return saturation(mentions, groups, orders=orders, seed=tree.seed, min_interviews=min_interviews)
 
 
 EVIDENCE_TABLE = "needs_tree_evidence"
@@ -275,3 +278,28 @@ def read_need_evidence(out_dir) -> pd.DataFrame | None:
     for col in ("quote", "node_labels"):  # undo the spreadsheet neutralisation of text starting with = + - @
         df[col] = df[col].map(lambda s: s[1:] if isinstance(s, str) and s[:2] in ("'=", "'+", "'-", "'@") else s)
     return df
+
+
+def too_thin(tree: NeedsTree, min_verbatims: int) -> str | None:
+    """The note shown instead of a tree built from too few remarks, or ``None`` when the tree stands.
+
+    Parameters
+    ----------
+    tree
+        The built tree.
+    min_verbatims
+        Fewest placed verbatims for a tree (``needs_tree.min_verbatims``).
+    """
+    n = len(tree.placed)
+    if n >= min_verbatims:
+        return None
+    return (f"Not enough data for a needs tree: {n} remark(s), at least {min_verbatims} are needed "
+            "(needs_tree.min_verbatims). Grouping so few remarks would put unrelated ones together, "
+            "so they are listed as they were said.")
+
+
+def plain_remarks(tree: NeedsTree) -> pd.DataFrame:
+    """Every placed remark with who said it (account, level, department, role — never a name) and its sentiment."""
+    cols = [S.VERBATIM_ID, S.ACCOUNT_ID, S.LEVEL, S.DEPARTMENT, S.DECISION_ROLE, S.TEXT, SENTIMENT]
+    v = tree.placed
+    return v[[c for c in cols if c in v.columns]].reset_index(drop=True)

@@ -130,7 +130,7 @@ def discovery_curve(inc: np.ndarray, orders: int = 200, seed: int = 0) -> pd.Dat
 
 
 def saturation(mentions: pd.DataFrame, groups: pd.Series | None = None, orders: int = 200, seed: int = 0,
-               node_col: str = NODE) -> tuple[pd.DataFrame, pd.DataFrame]:
+               node_col: str = NODE, min_interviews: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Discovery curves and Chao2 summaries overall and per group (e.g. per key account).
 
     Parameters
@@ -142,6 +142,11 @@ def saturation(mentions: pd.DataFrame, groups: pd.Series | None = None, orders: 
         ``None`` for the overall curve only.
     orders, seed
         Random interview orders averaged.
+    min_interviews
+        A scope with fewer interviews gets no estimate: its summary row has
+        ``estimable`` False and NaN estimates, and it has no curve (Chao2 and a
+        discovery curve from a handful of interviews say nothing about the
+        needs not yet heard).
 
     Returns
     -------
@@ -151,7 +156,8 @@ def saturation(mentions: pd.DataFrame, groups: pd.Series | None = None, orders: 
         Chao2 estimate of the scope). ``summary``: one row per scope with the
         keys of :func:`chao2`, ``needs_in_tree`` (nodes of the whole tree) and
         ``share_at_20`` / ``share_at_30`` (mean share of the scope's estimate
-        found after 20 / 30 interviews, NaN with fewer interviews).
+        found after 20 / 30 interviews, NaN with fewer interviews) and
+        ``estimable``.
     """
     scopes: list[tuple[str, pd.DataFrame]] = [(ALL, mentions)]
     if groups is not None:
@@ -163,6 +169,10 @@ def saturation(mentions: pd.DataFrame, groups: pd.Series | None = None, orders: 
     for scope, part in scopes:
         inc, _, _ = incidence(part, node_col)
         summ = chao2(inc)
+        if summ["interviews"] < min_interviews:
+            rows.append({SCOPE: scope, **summ, "needs_estimated": np.nan, "share_undiscovered": np.nan,
+                         "needs_in_tree": n_nodes, "share_at_20": np.nan, "share_at_30": np.nan, "estimable": False})
+            continue
         cur = discovery_curve(inc, orders, seed)
         est = summ["needs_estimated"] or np.nan
         cur.insert(0, SCOPE, scope)
@@ -170,5 +180,22 @@ def saturation(mentions: pd.DataFrame, groups: pd.Series | None = None, orders: 
         curves.append(cur)
         at = dict(zip(cur["interviews"], cur["share_of_estimated"]))
         rows.append({SCOPE: scope, **summ, "needs_in_tree": n_nodes,
-                     "share_at_20": at.get(20, np.nan), "share_at_30": at.get(30, np.nan)})
-    return pd.concat(curves, ignore_index=True), pd.DataFrame(rows)
+                     "share_at_20": at.get(20, np.nan), "share_at_30": at.get(30, np.nan), "estimable": True})
+    curve_table = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=[SCOPE, "interviews", "needs_found"])
+    return curve_table, pd.DataFrame(rows)
+
+
+def saturation_note(summary: pd.DataFrame, min_interviews: int) -> str | None:
+    """What the report says instead of a saturation figure, or ``None`` when the overall estimate stands."""
+    if summary.empty:
+        return "Interviews are unknown for these verbatims: no saturation curve."
+    first = summary.iloc[0]
+    if not bool(first.get("estimable", True)):
+        return (f"Not enough data to estimate saturation: {int(first['interviews'])} interview(s) with remarks, at least "
+                f"{min_interviews} are needed (needs_tree.saturation_min_interviews). {int(first['needs_found'])} "
+                "distinct need(s) were heard so far; how many remain unheard cannot be said yet.")
+    thin = summary.iloc[1:][~summary.iloc[1:]["estimable"].astype(bool)] if "estimable" in summary else summary.iloc[0:0]
+    if len(thin):
+        return (f"{len(thin)} account(s) with fewer than {min_interviews} interviews get no saturation estimate of their own: "
+                + ", ".join(thin[SCOPE].astype(str)) + ".")
+    return None
