@@ -783,7 +783,13 @@ def _number(v: Any) -> Any:
     return _BAD
 
 
+_INTEGER_TEXT_RE = re.compile(r"[+-]?\d{1,30}")
+
+
 def _integer(v: Any) -> Any:
+    if isinstance(v, str) and _INTEGER_TEXT_RE.fullmatch(v.strip()):
+        n = int(v.strip())  # exact: "9007199254740993" must not become ...992 through a float
+        return n if abs(n) <= MAX_EXACT_INTEGER else _NONFINITE
     f = _number(v)
     if f is _BAD or f is _NONFINITE:
         return f

@@ -158,6 +158,18 @@ def test_whole_number_too_large_to_hold_exactly_is_an_error_not_a_crash(write, t
     )
 
 
+def test_whole_number_text_just_over_2_to_the_53_is_not_rounded(write, tables, capsys):
+    # As a float, 9007199254740993 would silently become 9007199254740992.
+    row = set_cell(tables, S.ACCOUNTS, 2, S.RETURNED_ORDERS, "9007199254740993")
+    assert_rejected(
+        write(tables, fmt="csv"), capsys,
+        f"file 'accounts.csv', line {row}, column 'returned_orders': 9007199254740993 — expected a whole number of 0 or more; "
+        f"9007199254740993 is too large for a whole number (exact up to 9,007,199,254,740,992)",
+    )
+    set_cell(tables, S.ACCOUNTS, 2, S.RETURNED_ORDERS, "9007199254740992")
+    assert load_assessment(write(tables, fmt="csv", name="ok")).accounts[S.RETURNED_ORDERS].loc[row] == 2**53
+
+
 def test_python_int_beyond_the_float_range_in_a_frame_is_an_error_not_a_crash(tables):
     set_cell(tables, S.ACCOUNTS, 0, S.REVENUE, 10**400)
     with pytest.raises(AssessmentError, match=r"sheet 'accounts', row 2, column 'revenue': .* is beyond the largest number"):
