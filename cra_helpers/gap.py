@@ -504,8 +504,41 @@ def findings(needs: pd.DataFrame, departures: pd.DataFrame | None = None, pairs:
     return out
 
 
-def words_beside_numbers(needs: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
-    """Each need's rated gap beside what customers said about it (from the needs tree).
+STANCE_GAP = "gap"
+STANCE_STRENGTH = "strength"
+STANCE_NEUTRAL = "neither"
+
+
+def need_stance(needs: pd.DataFrame, competitors: pd.DataFrame | None = None) -> pd.Series:
+    """Whether the numbers call each need a gap, a strength or neither (index: ``need_id`` as text).
+
+    A **gap** holds when the need is in *Concentrate here*, or its
+    performance is significantly below its importance (the gap's 95 %
+    interval lies above 0), or a competitor is rated significantly better on
+    it (``competitors``: :func:`competitor_gaps`). A **strength**: *Keep up the
+    good work* or *Possible overkill* with no gap that holds. Otherwise neither.
+    """
+    ids = needs[S.NEED_ID].astype(str)
+    behind = set()
+    if competitors is not None and len(competitors):
+        c = competitors[competitors["significant"].astype(bool) & (competitors["difference"] < 0)]
+        behind = set(c[S.NEED_ID].astype(str))
+    holds = (needs["quadrant"] == CONCENTRATE).to_numpy() | (needs["gap_ci_low"] > 0).fillna(False).to_numpy() | ids.isin(behind).to_numpy()
+    strong = needs["quadrant"].isin([KEEP_UP, OVERKILL]).to_numpy()
+    stance = np.where(holds, STANCE_GAP, np.where(strong, STANCE_STRENGTH, STANCE_NEUTRAL))
+    return pd.Series(stance, index=ids.to_numpy(), name="stance")
+
+
+def words_beside_numbers(needs: pd.DataFrame, evidence: pd.DataFrame, competitors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each need's rated gap beside what customers said about it, the quotes chosen to fit the number.
+
+    Beside a need whose gap holds (:func:`need_stance`) the quotes are the
+    most representative *negative* remarks; beside a strength, the positive
+    ones; beside neither, the side with more remarks. Both sides are
+    counted ("what hurts — 41 remarks / what works — 12"), and one remark of
+    the other side is shown apart when there is one. A quote whose tone
+    contradicts the rated gap is never shown as its evidence: when a gap
+    holds and nobody complained, ``words_note`` says so instead.
 
     Parameters
     ----------
@@ -513,20 +546,67 @@ def words_beside_numbers(needs: pd.DataFrame, evidence: pd.DataFrame) -> pd.Data
         :func:`need_gaps` output.
     evidence
         :func:`cra_helpers.needs_tree.results.need_evidence` output (one row
-        per rated need: verbatims, mean VADER sentiment −1…1, share negative,
-        a representative quote).
+        per rated need: counts and quotes per tone).
+    competitors
+        :func:`competitor_gaps` output, to count "below a competitor" as a gap.
 
     Returns
     -------
     DataFrame
-        ``need_id, need, gap, quadrant, verbatims, sentiment, share_negative,
-        quote`` sorted by gap, largest first; needs nobody spoke about have
-        0 verbatims and an empty quote.
+        ``need_id, need, gap, quadrant, stance, verbatims, sentiment,
+        what_hurts, what_works`` (negative and positive remarks), ``quote_ids``
+        (the quotes shown, ``;``-separated), ``quotes`` (`` | ``),
+        ``other_side_quote_id, other_side_quote, words_note``; sorted by gap,
+        largest first; needs nobody spoke about have 0 verbatims and no quote.
     """
     ev = evidence.copy()
     ev[S.NEED_ID] = ev[S.NEED_ID].astype(str)
-    out = needs[[S.NEED_ID, "need", "gap", "quadrant"]].assign(**{S.NEED_ID: needs[S.NEED_ID].astype(str)}).merge(
-        ev[[S.NEED_ID, "verbatims", "sentiment", "share_negative", "quote"]], on=S.NEED_ID, how="left")
+    for col in ("n_negative", "n_positive"):
+        if col not in ev:
+            ev[col] = 0
+    for col in ("negative_quote_ids", "negative_quotes", "positive_quote_ids", "positive_quotes"):
+        if col not in ev:
+            ev[col] = ""
+    out = needs[[S.NEED_ID, "need", "gap", "quadrant"]].assign(**{S.NEED_ID: needs[S.NEED_ID].astype(str)})
+    out["stance"] = need_stance(needs, competitors).to_numpy()
+    keep = [S.NEED_ID, "verbatims", "sentiment", "n_negative", "n_positive", "negative_quote_ids", "negative_quotes",
+            "positive_quote_ids", "positive_quotes"]
+    out = out.merge(ev[keep], on=S.NEED_ID, how="left")
+    quote_cols = ["negative_quote_ids", "negative_quotes", "positive_quote_ids", "positive_quotes"]
+    out[quote_cols] = out[quote_cols].fillna("").astype(str)
     out["verbatims"] = out["verbatims"].fillna(0).astype(int)
-    out["quote"] = out["quote"].fillna("").astype(str)
+    out["what_hurts"] = out.pop("n_negative").fillna(0).astype(int)
+    out["what_works"] = out.pop("n_positive").fillna(0).astype(int)
+    rows = [_words_for(r) for r in out.to_dict("records")]
+    words = pd.DataFrame(rows, index=out.index)
+    out = pd.concat([out.drop(columns=["negative_quote_ids", "negative_quotes", "positive_quote_ids", "positive_quotes"]), words], axis=1)
     return out.sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _words_for(r: dict) -> dict:
+    """The quotes shown beside one need, and the note, by the rule of :func:`words_beside_numbers`."""
+    def side(tone: str) -> tuple[list[str], list[str]]:
+        ids = [x for x in str(r.get(f"{tone}_quote_ids") or "").split(";") if x]
+        texts = [x for x in str(r.get(f"{tone}_quotes") or "").split(" | ") if x] if ids else []
+        return ids, texts
+
+    neg, pos = side("negative"), side("positive")
+    hurts, works = r["what_hurts"], r["what_works"]
+    if r["stance"] == STANCE_GAP:
+        main, other = neg, pos
+    elif r["stance"] == STANCE_STRENGTH:
+        main, other = pos, neg
+    else:
+        main, other = (neg, pos) if hurts >= works else (pos, neg)
+    note = ""
+    if r["verbatims"] == 0:
+        note = "Nobody spoke about this need in the interviews."
+    elif r["stance"] == STANCE_GAP and not hurts:
+        note = f"The ratings show a gap, but no remark about it is negative ({works} positive of {r['verbatims']})."
+    elif r["stance"] == STANCE_STRENGTH and not works:
+        note = f"The ratings show a strength, but no remark about it is positive ({hurts} negative of {r['verbatims']})."
+    elif not main[0]:
+        note = f"No remark with a clear tone ({r['verbatims']} neutral)."
+    return {"quote_ids": ";".join(main[0]), "quotes": " | ".join(main[1]),
+            "other_side_quote_id": other[0][0] if other[0] else "", "other_side_quote": other[1][0] if other[1] else "",
+            "words_note": note}

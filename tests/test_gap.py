@@ -215,9 +215,31 @@ def test_findings_name_the_planted_gaps(sample, truth):
 def test_words_beside_numbers_keeps_every_need_and_its_quote(hand):
     needs = gap.need_gaps(hand)
     evidence = pd.DataFrame({S.NEED_ID: ["N1", "N3"], "verbatims": [5, 2], "sentiment": [-0.6, 0.3],
-                             "share_negative": [0.8, 0.0], "quote": ["late again", "fine"]})
+                             "n_negative": [4, 0], "n_positive": [1, 2],
+                             "negative_quote_ids": ["V1;V2", ""], "negative_quotes": ["late again | still waiting", ""],
+                             "positive_quote_ids": ["V3", "V7;V8"], "positive_quotes": ["fine once", "good | great"]})
     out = gap.words_beside_numbers(needs, evidence)
     assert list(out[S.NEED_ID]) == ["N1", "N3", "N2", "N4"]  # by gap, largest first
     row = out.set_index(S.NEED_ID)
-    assert row.loc["N1", "quote"] == "late again" and row.loc["N1", "verbatims"] == 5
-    assert row.loc["N2", "verbatims"] == 0 and row.loc["N2", "quote"] == "" and np.isnan(row.loc["N2", "sentiment"])
+    stance = gap.need_stance(needs)
+    for nid in ("N1", "N3"):
+        shown = row.loc[nid]
+        if stance[nid] == gap.STANCE_GAP:  # a gap that holds: only complaints beside it, or a note saying none exist
+            assert shown["quote_ids"] in ("V1;V2", "")
+            assert shown["quote_ids"] or "no remark about it is negative" in shown["words_note"]
+        elif stance[nid] == gap.STANCE_STRENGTH:
+            assert shown["quote_ids"] in ("V3", "V7;V8")
+    assert row.loc["N1", "what_hurts"] == 4 and row.loc["N1", "what_works"] == 1 and row.loc["N1", "verbatims"] == 5
+    assert row.loc["N2", "verbatims"] == 0 and row.loc["N2", "quotes"] == "" and "Nobody spoke" in row.loc["N2", "words_note"]
+
+
+def test_quotes_follow_the_stance_not_the_majority():
+    needs = pd.DataFrame({S.NEED_ID: ["G", "S"], "need": ["Gap", "Strength"], "gap": [3.0, -1.0],
+                          "gap_ci_low": [2.0, -2.0], "quadrant": [gap.CONCENTRATE, gap.KEEP_UP]})
+    evidence = pd.DataFrame({S.NEED_ID: ["G", "S"], "verbatims": [10, 10], "sentiment": [0.4, -0.4],
+                             "n_negative": [2, 8], "n_positive": [8, 2],
+                             "negative_quote_ids": ["g1", "s1"], "negative_quotes": ["bad", "meh"],
+                             "positive_quote_ids": ["g2", "s2"], "positive_quotes": ["good", "great"]})
+    out = gap.words_beside_numbers(needs, evidence).set_index(S.NEED_ID)
+    assert out.loc["G", "quote_ids"] == "g1" and out.loc["G", "other_side_quote_id"] == "g2"
+    assert out.loc["S", "quote_ids"] == "s2" and out.loc["S", "other_side_quote_id"] == "s1"

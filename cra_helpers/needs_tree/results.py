@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from ..safe import FORMULA_PREFIXES
 from .hierarchy import LEVELS
 from .labels import NEGATIVE_AT, POSITIVE_AT
 from .latent import REASON_ASKED
@@ -123,10 +124,18 @@ def _closest_need(tree: NeedsTree, tert: pd.DataFrame) -> str:
     return names.get(str(nid), "") if nid else ""
 
 
-def need_evidence(tree: NeedsTree, needs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """For each rated need: the nodes that cover it, their sentiment and a representative quote.
+def _side_quotes(pool: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The ``n`` most representative distinct remarks of ``pool`` (clean remarks of the largest nodes, most central first)."""
+    ranked = pool.sort_values(["_ok", "_node_rank", "fit", S.VERBATIM_ID], ascending=[False, True, False, True])
+    key = ranked[S.TEXT].astype(str).str.lower().str.replace(r"[^a-z0-9]+", "", regex=True).str[:40]
+    return ranked[~key.duplicated()].head(n)
 
-    Meant to sit beside the rated gap of a need (GAP analysis, action plan).
+
+def need_evidence(tree: NeedsTree, needs: pd.DataFrame | None = None, quotes: int = 3) -> pd.DataFrame:
+    """For each rated need: the nodes that cover it, their sentiment and its quotes on either side.
+
+    Meant to sit beside the rated gap of a need (GAP analysis, action plan);
+    :func:`cra_helpers.gap.words_beside_numbers` chooses which side to show.
 
     Parameters
     ----------
@@ -135,20 +144,26 @@ def need_evidence(tree: NeedsTree, needs: pd.DataFrame | None = None) -> pd.Data
     needs
         The needs table (default: the one the tree was matched against);
         every need gets a row, with zero verbatims when no node covers it.
+    quotes
+        Quotes kept per side.
 
     Returns
     -------
     DataFrame
         ``need_id, need_name, nodes`` (tertiary node ids, ``;``-separated),
         ``node_labels`` (``;``-separated), ``verbatims, interviews``,
-        ``sentiment`` (mean VADER compound of those verbatims, -1…1),
-        ``share_negative``, ``share_positive`` (0–1), ``quote_id, quote``
-        (the most central verbatim of the largest node whose sentiment has
-        the sign of the need's mean sentiment) and ``quote_sentiment``.
+        ``sentiment`` (mean sentiment score of those verbatims, -1…1),
+        ``share_negative``, ``share_positive`` (0–1), ``n_negative``,
+        ``n_positive`` (remarks), ``negative_quote_ids, negative_quotes,
+        positive_quote_ids, positive_quotes`` (the most representative
+        distinct remarks of each tone: ids ``;``-separated, texts `` | ``),
+        ``quote_id, quote`` (the most central remark whose tone has the sign
+        of the need's mean sentiment) and ``quote_sentiment``.
     """
     needs = tree.needs if needs is None else needs
     cols = ["need_id", "need_name", "nodes", "node_labels", "verbatims", "interviews", "sentiment",
-            "share_negative", "share_positive", "quote_id", "quote", "quote_sentiment"]
+            "share_negative", "share_positive", "n_negative", "n_positive", "negative_quote_ids", "negative_quotes",
+            "positive_quote_ids", "positive_quotes", "quote_id", "quote", "quote_sentiment"]
     if needs is None or needs.empty:
         return pd.DataFrame(columns=cols)
     n = tree.nodes
@@ -158,24 +173,42 @@ def need_evidence(tree: NeedsTree, needs: pd.DataFrame | None = None) -> pd.Data
     for nid, name in zip(needs[S.NEED_ID].astype(str), needs[S.NEED_NAME].astype(str)):
         mine = tert[tert["need_id"].astype(str) == nid].sort_values([COUNT, NODE_ID], ascending=[False, True]) if len(tert) else tert
         members = v[v["tertiary"].isin(mine[NODE_ID])]
+        tone = tone_of(members)
         row = {"need_id": nid, "need_name": name, "nodes": ";".join(mine[NODE_ID]), "node_labels": ";".join(mine[LABEL]),
                "verbatims": len(members),
                "interviews": int(members[S.INTERVIEW_ID].nunique()) if S.INTERVIEW_ID in members else np.nan,
                "sentiment": float(members[SENTIMENT].mean()) if len(members) else np.nan,
-               "share_negative": float((members[SENTIMENT] <= NEGATIVE_AT).mean()) if len(members) else np.nan,
-               "share_positive": float((members[SENTIMENT] >= POSITIVE_AT).mean()) if len(members) else np.nan,
+               "share_negative": float((tone == "negative").mean()) if len(members) else np.nan,
+               "share_positive": float((tone == "positive").mean()) if len(members) else np.nan,
+               "n_negative": int((tone == "negative").sum()), "n_positive": int((tone == "positive").sum()),
+               "negative_quote_ids": "", "negative_quotes": "", "positive_quote_ids": "", "positive_quotes": "",
                "quote_id": "", "quote": "", "quote_sentiment": np.nan}
         if len(members):
-            sign = np.sign(row["sentiment"]) if abs(row["sentiment"]) >= POSITIVE_AT else 0.0
-            pool = members.copy()
-            pool["_node_rank"] = pool["tertiary"].map({t: i for i, t in enumerate(mine[NODE_ID])})
-            pool["_sign_ok"] = (np.sign(pool[SENTIMENT].where(pool[SENTIMENT].abs() >= POSITIVE_AT, 0.0)) == sign)
-            pool["_ok"] = pool["status"] == "ok"
-            best = pool.sort_values(["_sign_ok", "_ok", "_node_rank", "fit", S.VERBATIM_ID],
-                                    ascending=[False, False, True, False, True]).iloc[0]
+            pool = members.assign(_node_rank=members["tertiary"].map({t: i for i, t in enumerate(mine[NODE_ID])}),
+                                  _ok=members["status"] == "ok", _tone=tone)
+            for side in ("negative", "positive"):
+                chosen = _side_quotes(pool[pool["_tone"] == side], quotes)
+                row[f"{side}_quote_ids"] = ";".join(chosen[S.VERBATIM_ID].astype(str))
+                row[f"{side}_quotes"] = " | ".join(chosen[S.TEXT].astype(str))
+            mean = row["sentiment"]
+            sign = "negative" if mean <= NEGATIVE_AT else ("positive" if mean >= POSITIVE_AT else "neutral")
+            best = _side_quotes(pool.assign(_ok=pool["_ok"] & (pool["_tone"] == sign)), 1).iloc[0]
             row.update(quote_id=best[S.VERBATIM_ID], quote=best[S.TEXT], quote_sentiment=float(best[SENTIMENT]))
         rows.append(row)
     return pd.DataFrame(rows, columns=cols)
+
+
+def tone_of(verbatims: pd.DataFrame) -> pd.Series:
+    """``negative`` / ``neutral`` / ``positive`` of each placed verbatim.
+
+    The ``sentiment_class`` column when the tree carries one (the sentiment
+    model's three classes), else the sign of ``sentiment`` beyond the
+    thresholds of :mod:`.labels` (−0.05 / +0.05).
+    """
+    if "sentiment_class" in verbatims:
+        return verbatims["sentiment_class"].astype(str)
+    s = verbatims[SENTIMENT]
+    return pd.Series(np.where(s <= NEGATIVE_AT, "negative", np.where(s >= POSITIVE_AT, "positive", "neutral")), index=verbatims.index)
 
 
 def breakdown(tree: NeedsTree, level: str = "tertiary", by: tuple[str, ...] = BREAKDOWN_DIMENSIONS) -> pd.DataFrame:
@@ -273,10 +306,13 @@ def read_need_evidence(out_dir) -> pd.DataFrame | None:
     path = Path(out_dir) / "tables" / f"{EVIDENCE_TABLE}.csv"
     if not path.is_file():
         return None
-    df = pd.read_csv(path, dtype={"need_id": str, "nodes": str, "node_labels": str, "quote_id": str, "quote": str},
-                     keep_default_na=False, na_values=[""])
-    for col in ("quote", "node_labels"):  # undo the spreadsheet neutralisation of text starting with = + - @
-        df[col] = df[col].map(lambda s: s[1:] if isinstance(s, str) and s[:2] in ("'=", "'+", "'-", "'@") else s)
+    text_cols = ["need_id", "need_name", "nodes", "node_labels", "quote_id", "quote", "negative_quote_ids",
+                 "negative_quotes", "positive_quote_ids", "positive_quotes"]
+    df = pd.read_csv(path, dtype={c: str for c in text_cols}, keep_default_na=False, na_values=[""])
+    for col in [c for c in text_cols if c in df]:  # undo the spreadsheet neutralisation (safe.neutralize_formula)
+        df[col] = df[col].map(lambda s: s[1:] if isinstance(s, str) and s[:1] == "'" and s[1:].startswith(FORMULA_PREFIXES) else s)
+        if col not in ("need_id",):
+            df[col] = df[col].fillna("")
     return df
 
 
