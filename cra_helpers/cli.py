@@ -158,11 +158,6 @@ def _message(exc: BaseException) -> tuple[str, int]:
     """The one-line message and exit code for an error that ended a command."""
     if isinstance(exc, E.CraError):
         return str(exc), exc.exit_code
-    for module, name in (("cra_helpers.loader", "AssessmentError"), ("cra_helpers.config", "ConfigError"),
-                         ("cra_helpers.needs_tree.errors", "NeedsTreeError")):
-        cls = getattr(sys.modules.get(module), name, None)
-        if cls is not None and isinstance(exc, cls):
-            return str(exc), E.EXIT_INPUT
     if isinstance(exc, FileNotFoundError):
         return (f"{exc.filename}: not found" if exc.filename else str(exc)), E.EXIT_INPUT
     if isinstance(exc, UnicodeError):

@@ -89,6 +89,7 @@ import pandas as pd
 from . import schema as S
 from .assessment import Assessment
 from .config import Config, load_config
+from .errors import CraError
 
 __all__ = [
     "MAX_CELL_CHARS",
@@ -160,7 +161,7 @@ class Problem:
         return self.message
 
 
-class AssessmentError(ValueError):
+class AssessmentError(CraError, ValueError):
     """The assessment cannot be used; ``.problems`` lists every problem found.
 
     ``str(error)`` reads ``"N problem(s) in <file>:"`` followed by one line per
