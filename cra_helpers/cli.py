@@ -188,11 +188,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(E.EXIT_SIGINT)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("Interrupted (Ctrl+C) while starting: nothing was run or published.", err=True)
         sys.exit(E.EXIT_SIGINT)
     except Exception as exc:  # every error ends as one message and a documented exit code
         text, code = _message(exc)

@@ -243,7 +243,8 @@ def _read_outcome(job: dict[str, Any], proc: subprocess.Popen) -> dict[str, Any]
                 "error": {"cell": None, "ename": "WorkerDied", "evalue": f"the notebook's process ended with code {proc.returncode}"}}
 
 
-def _run_jobs(jobs: dict[str, dict[str, Any]], n_workers: int, run_id: str, echo: Callable[[str], None]) -> dict[str, NotebookResult]:
+def _run_jobs(jobs: dict[str, dict[str, Any]], n_workers: int, run_id: str, echo: Callable[[str], None],
+              sig: "_Signals") -> dict[str, NotebookResult]:
     """Run the jobs in at most ``n_workers`` worker processes, honouring ``after``; stop cleanly on a signal.
 
     Raises
@@ -256,46 +257,53 @@ def _run_jobs(jobs: dict[str, dict[str, Any]], n_workers: int, run_id: str, echo
     running: dict[str, subprocess.Popen] = {}
     results: dict[str, NotebookResult] = {}
     total = len(jobs)
-    with _Signals() as sig:
-        try:
-            while pending or running:
-                if sig.signum is not None:
+    try:
+        while pending or running:
+            if sig.signum is not None:
+                break
+            for name in list(pending):
+                if len(running) >= n_workers:
                     break
-                for name in list(pending):
-                    if len(running) >= n_workers:
-                        break
-                    if any(d in pending or d in running for d in pending[name]["after"]):
-                        continue
-                    running[name] = _start_worker(pending.pop(name), env)
-                for name, proc in list(running.items()):
-                    if proc.poll() is None:
-                        continue
-                    del running[name]
-                    job = jobs[name]
-                    raw = _read_outcome(job, proc)
-                    res = NotebookResult(name, job["title"], raw["status"], seconds=raw.get("seconds", 0.0),
-                                         html=raw.get("html"), error=raw.get("error"))
-                    if res.status == "failed":
-                        res.executed = f"{EXECUTED_DIR}/{Path(job['executed']).name}"
-                    results[name] = res
-                    if res.status == "ok":
-                        echo(f"[{len(results)}/{total}] ok       {name} ({res.seconds:.1f} s)")
-                    else:
-                        echo(f"[{len(results)}/{total}] FAILED   {name}: {describe_error(res)}")
-                time.sleep(POLL_S)
-        finally:
-            stopped = list(running)
-            if running:
-                _stop_workers(running)
-        if sig.signum is not None:
-            word = "Ctrl+C" if sig.signum == signal.SIGINT else "SIGTERM"
-            parts = [f"stopped {', '.join(stopped)}" if stopped else "no notebook was running"]
-            if pending:
-                parts.append(f"not started: {', '.join(pending)}")
-            if results:
-                parts.append(f"finished: {', '.join(results)}")
-            raise RunInterrupted(f"interrupted ({word}): {'; '.join(parts)}. Nothing was published: the last complete report is unchanged", sig.signum)
+                if any(d in pending or d in running for d in pending[name]["after"]):
+                    continue
+                running[name] = _start_worker(pending.pop(name), env)
+            for name, proc in list(running.items()):
+                if proc.poll() is None:
+                    continue
+                del running[name]
+                job = jobs[name]
+                raw = _read_outcome(job, proc)
+                res = NotebookResult(name, job["title"], raw["status"], seconds=raw.get("seconds", 0.0),
+                                     html=raw.get("html"), error=raw.get("error"))
+                if res.status == "failed":
+                    res.executed = f"{EXECUTED_DIR}/{Path(job['executed']).name}"
+                results[name] = res
+                if res.status == "ok":
+                    echo(f"[{len(results)}/{total}] ok       {name} ({res.seconds:.1f} s)")
+                else:
+                    echo(f"[{len(results)}/{total}] FAILED   {name}: {describe_error(res)}")
+            time.sleep(POLL_S)
+    finally:
+        stopped = list(running)
+        if running:
+            _stop_workers(running)
+    if sig.signum is not None:
+        word = "Ctrl+C" if sig.signum == signal.SIGINT else "SIGTERM"
+        parts = [f"stopped {', '.join(stopped)}" if stopped else "no notebook was running"]
+        if pending:
+            parts.append(f"not started: {', '.join(pending)}")
+        if results:
+            parts.append(f"finished: {', '.join(results)}")
+        raise RunInterrupted(f"interrupted ({word}): {'; '.join(parts)}. Nothing was published: the last complete report is unchanged", sig.signum)
     return results
+
+
+def _check_signal(sig: "_Signals", stage: str) -> None:
+    """Raise :class:`RunInterrupted` when SIGINT/SIGTERM arrived before the notebooks started."""
+    if sig.signum is not None:
+        word = "Ctrl+C" if sig.signum == signal.SIGINT else "SIGTERM"
+        raise RunInterrupted(f"interrupted ({word}) {stage}: no notebook was started and nothing was published; "
+                             "the last complete report is unchanged", sig.signum)
 
 
 def run_pipeline(
@@ -359,6 +367,15 @@ def run_pipeline(
     RunInterrupted
         SIGINT or SIGTERM arrived: workers and kernels were stopped, nothing was published.
     """
+    with _Signals() as sig:
+        _check_signal(sig, "while starting")
+        return _run(data, out, config_path, only, workers, notebooks_dir, plotly_js, echo, partial, sig)
+
+
+def _run(data: str | Path | None, out: str | Path | None, config_path: str | Path | None, only: list[str] | None,
+         workers: int | None, notebooks_dir: str | Path | None, plotly_js: export.PlotlyMode,
+         echo: Callable[[str], None], partial: bool, sig: _Signals) -> RunResult:
+    """The body of :func:`run_pipeline`, with the signal flag installed."""
     from .loader import load_assessment
 
     t_start = time.perf_counter()
@@ -371,6 +388,7 @@ def run_pipeline(
     assessment = load_assessment(data_path, config=config)
     present = set(assessment.tables)
     ensure_kernel(config.pipeline.kernel_name)
+    _check_signal(sig, "while loading the data")
 
     folder = _open_run_folder(out)
     try:
@@ -387,7 +405,7 @@ def run_pipeline(
         n_workers = workers if workers is not None else config.pipeline.workers
         n_workers = max(1, min(n_workers or (os.cpu_count() or 1), max(1, len(jobs))))
         echo(f"Running {len(jobs)} notebook(s) on {data_path.name} with {n_workers} process(es) → {target}")
-        results.update(_run_jobs(jobs, n_workers, run_id, echo))
+        results.update(_run_jobs(jobs, n_workers, run_id, echo, sig))
 
         order = [p.stem for p in notebooks]
         for name, res in results.items():

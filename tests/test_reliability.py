@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -130,14 +131,22 @@ def test_interrupt_stops_within_seconds_and_keeps_the_last_good_report(tmp_path,
     proc = subprocess.Popen([CRA, "run"], env=_env(reports), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(5)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    started = time.monotonic()
+    while not any(ln.startswith("Running") for ln in lines) and time.monotonic() - started < 120:
+        time.sleep(0.1)  # the notebooks have started: their workers and kernels are running
+    time.sleep(max(0.0, 5 - (time.monotonic() - started)))
     assert proc.poll() is None, "the run ended before it could be interrupted"
     os.killpg(proc.pid, signum)
     t0 = time.monotonic()
-    out, _ = proc.communicate(timeout=30)
+    proc.wait(timeout=30)
+    reader.join(timeout=5)
+    out = "".join(lines)
     assert time.monotonic() - t0 < 5, out
     assert proc.returncode == code, out
-    assert "Interrupted" in out and "stopped" in out and "Traceback" not in out
+    assert "Interrupted" in out and "stopped" in out and "Nothing was published" in out and "Traceback" not in out
     assert (reports / "latest").resolve() == good and (good / "index.html").is_file()
     assert sorted(p.name for p in reports.iterdir() if not p.name.startswith(".")) == [good.name, "latest"]
     assert not list(reports.glob(".*staging*"))
