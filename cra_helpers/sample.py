@@ -25,9 +25,49 @@ known answer (``Sample.truth``, written to ``truth.json``):
     Diagonal-slice holes: a key account without any executive decision-maker
     and one where a major department was not interviewed.
 
-Every verbatim is labelled with its tertiary, secondary and primary need
-(``Sample.verbatim_truth``, written to ``verbatim_truth.csv``). Needs and
-phrasings come from ``resources/needs_bank.yaml``.
+Every verbatim is labelled with its tertiary, secondary and primary need and
+its planted polarity (``Sample.verbatim_truth``, written to
+``verbatim_truth.csv``). Needs and phrasings come from
+``resources/needs_bank.yaml``.
+
+Polarity of the verbatims
+-------------------------
+Every verbatim is ``negative`` (a complaint), ``neutral`` (a mixed or factual
+remark, or a wish) or ``positive`` (praise), and its tone follows the
+respondent's own ratings, by one rule (:func:`polarity`). On a rating scale
+from ``lo`` to ``hi``, with ``x = (rating - lo) / (hi - lo)``:
+
+* ``x <= NEGATIVE_UP_TO`` (0.35): **negative**;
+* ``x >= POSITIVE_FROM`` (0.75): **positive**;
+* between the two: **negative** if the respondent's importance of the need
+  exceeds the rating by at least ``GAP_FROM`` (a third) of the range — it
+  matters and we fall short — otherwise **neutral**.
+
+On the 1-10 importance and performance scales of the sample (``scales`` in
+``defaults.yaml``; :data:`PERFORMANCE_SCALE`): **performance
+1-4 negative, 8-10 positive, 5-7 neutral unless importance is 3 or more
+points higher (then negative)**.
+
+* A remark about a **rated need** takes the polarity of the respondent's
+  performance (and importance) rating of that need, as recorded in the
+  ``ratings`` table. If that performance rating is missing (about 1 % of
+  ratings), the respondent's mean recorded performance over all needs is used
+  instead, without the importance test; a missing importance skips the test.
+* A remark about a **latent need** (not rated by anyone) takes the polarity of
+  the respondent's mean recorded performance over all rated needs (their
+  overall view of us; no importance test): respondents who rate us low
+  across the board complain that it is missing, those who rate us high praise
+  what exists of it, and the others — most respondents — ask for it (a wish,
+  planted as ``neutral``), so latent needs appear mostly as wishes.
+* **Small talk** (off-topic) is always ``neutral``.
+
+The wording comes from the tertiary need's ``positive``, ``negative`` and
+``neutral`` (rated) or ``request`` (latent) list of the needs bank, so the
+polarity changes the tone of a remark, never the need it is about. The
+interview question (``topic``) mostly follows the polarity: praise answers
+"what do we do well", complaints "where should we improve", neutral remarks
+a descriptive question, wishes "what should we offer" (one in five answers a
+general question instead).
 
 Everything is drawn from :func:`numpy.random.default_rng` seeded streams, so a
 seed always gives identical tables.
@@ -90,7 +130,22 @@ TRUTH_GAP = "gap"
 TERTIARY = "tertiary"
 SECONDARY = "secondary"
 PRIMARY = "primary"
+POLARITY = "polarity"
 OFF_TOPIC = "Off-topic"
+
+# Planted polarity of a verbatim (see "Polarity of the verbatims" above).
+NEGATIVE = "negative"
+NEUTRAL = "neutral"
+POSITIVE = "positive"
+POLARITIES: tuple[str, ...] = (NEGATIVE, NEUTRAL, POSITIVE)
+NEGATIVE_UP_TO = 0.35
+"""A rating in the lowest 35 % of its scale's range is negative (1-4 on 1-10)."""
+POSITIVE_FROM = 0.75
+"""A rating in the top 25 % of its scale's range is positive (8-10 on 1-10)."""
+GAP_FROM = 1 / 3
+"""Between the two, importance at least a third of the range above performance is negative (3 points on 1-10)."""
+PERFORMANCE_SCALE: tuple[int, int] = (1, 10)
+"""Bounds of the generated importance, performance and satisfaction ratings (the default scales)."""
 LATENT = "latent"  # flag column of needs_tree()
 
 # Planted facts (need / competitor ids of the generated needs and competitors).
@@ -316,7 +371,9 @@ class Sample:
         The planted facts (see the module docstring); JSON-serialisable.
     verbatim_truth
         One row per verbatim: ``verbatim_id``, ``tertiary``, ``secondary``,
-        ``primary`` (need names; ``Off-topic`` for off-topic remarks).
+        ``primary`` (need names; ``Off-topic`` for off-topic remarks) and
+        ``polarity`` (``negative`` / ``neutral`` / ``positive``, planted by
+        the rule of the module docstring).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -362,6 +419,47 @@ def needs_tree() -> pd.DataFrame:
                     LATENT: bool(need.get("latent", False)),
                 })
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------
+# Polarity rule
+# --------------------------------------------------------------------------
+def polarity(rating: Any, importance: Any = None, lo: float = PERFORMANCE_SCALE[0],
+             hi: float = PERFORMANCE_SCALE[1]) -> Any:
+    """Planted polarity of a remark by a respondent who gave ``rating`` (and ``importance``).
+
+    Parameters
+    ----------
+    rating
+        A rating (number) or an array of ratings on the scale ``lo``..``hi``:
+        the performance of the need the remark is about, or the
+        respondent's mean performance for a latent need.
+    importance
+        The respondent's importance of that need, on the same scale (or
+        ``None`` / NaN: no gap test).
+    lo, hi
+        Bounds of the scale (for the sample: 1 and 10, the ``importance``
+        and ``performance`` scales of ``defaults.yaml``).
+
+    Returns
+    -------
+    str or ndarray of str
+        With ``x = (rating - lo) / (hi - lo)``: ``"negative"`` where
+        ``x <= NEGATIVE_UP_TO``, ``"positive"`` where ``x >= POSITIVE_FROM``;
+        between the two ``"negative"`` where importance exceeds the rating by
+        at least ``GAP_FROM * (hi - lo)`` points, else ``"neutral"``.
+        On 1-10: 1-4 negative, 8-10 positive, 5-7 neutral unless importance
+        is 3 or more points higher. A missing rating gives ``None``.
+    """
+    r = np.asarray(rating, dtype=float)
+    x = (r - lo) / (hi - lo)
+    gap = np.zeros_like(r) if importance is None else (np.asarray(importance, dtype=float) - r) / (hi - lo)
+    eps = 1e-9
+    out = np.where(x <= NEGATIVE_UP_TO + eps, NEGATIVE,
+                   np.where(x >= POSITIVE_FROM - eps, POSITIVE,
+                            np.where(np.nan_to_num(gap, nan=0.0) >= GAP_FROM - eps, NEGATIVE, NEUTRAL)))
+    out = np.where(np.isnan(r), None, out.astype(object))
+    return out.item() if out.ndim == 0 else out
 
 
 # --------------------------------------------------------------------------
@@ -880,7 +978,7 @@ def generate_sample(seed: int = DEFAULT_SEED, n_accounts: int = 80) -> Sample:
     site_shift[(iv[s.LOCATION_ID] == low_loc).to_numpy(), lg] = LOCATION_GAP_LOW
     site_shift[(iv[s.LOCATION_ID] == high_loc).to_numpy(), lg] = LOCATION_GAP_HIGH
     perf_cont = base + site_shift
-    perf = _round_clip(perf_cont, 1, 10)
+    perf = _round_clip(perf_cont, *PERFORMANCE_SCALE)
     # Where the gap competitor is active nobody gives us a 10 on the gap need (it stays strictly ahead).
     gap_rows = np.array([COMPETITOR_GAP_COMPETITOR in comp_of[a] for a in a_of])
     perf[gap_rows, cg] = np.minimum(perf[gap_rows, cg], 9)
@@ -896,7 +994,7 @@ def generate_sample(seed: int = DEFAULT_SEED, n_accounts: int = 80) -> Sample:
     w = np.full(n_need, 0.015)
     w[td] = 0.55
     sat_cont = 1.3 + perf @ w - 0.6 * at_risk_iv + rr.normal(0, 0.55, n_iv)
-    sat = _round_clip(sat_cont, 1, 10)
+    sat = _round_clip(sat_cont, *PERFORMANCE_SCALE)
     dm = (iv[s.DECISION_ROLE] == DECISION_MAKER).to_numpy()
     rec = _round_clip(sat_cont - 0.3 + rr.normal(0, 0.8, n_iv), 0, 10)
     rec[at_risk_iv & dm] = np.minimum(rec[at_risk_iv & dm], 6)
@@ -953,7 +1051,8 @@ def generate_sample(seed: int = DEFAULT_SEED, n_accounts: int = 80) -> Sample:
     }).reset_index(drop=True)
 
     # ---- verbatims ----------------------------------------------------------------------
-    verbatims, vtruth = _verbatims(r_text, bank, iv, perf, imp, need_ids, accounts, locations, comp_of)
+    verbatims, vtruth = _verbatims(r_text, bank, iv, perf, imp, perf_obs, imp_obs, need_ids, accounts, locations,
+                                   comp_of)
 
     # ---- assemble ---------------------------------------------------------------------------
     tables = {
@@ -1058,8 +1157,14 @@ def _competitor_mention(rng: np.random.Generator, name: str) -> str:
 
 
 def _verbatims(rng: np.random.Generator, bank: dict[str, Any], iv: pd.DataFrame, perf: np.ndarray, imp: np.ndarray,
-               need_ids: list[str], accounts: pd.DataFrame, locations: pd.DataFrame,
-               comp_of: dict[int, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+               perf_obs: np.ndarray, imp_obs: np.ndarray, need_ids: list[str], accounts: pd.DataFrame,
+               locations: pd.DataFrame, comp_of: dict[int, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Verbatims and their truth; polarity by the rule of the module docstring.
+
+    ``perf`` / ``imp`` are the complete ratings (they steer which needs a
+    respondent talks about); ``perf_obs`` and ``imp_obs`` are the recorded
+    ones (missing values as NaN), from which the polarity is planted.
+    """
     rated: list[tuple[str, str, str, int, dict[str, Any]]] = []  # primary, secondary, tertiary, need index, entry
     latent: list[tuple[str, str, str, dict[str, Any]]] = []
     for group in bank["primary_groups"]:
@@ -1080,6 +1185,15 @@ def _verbatims(rng: np.random.Generator, bank: dict[str, Any], iv: pd.DataFrame,
     def topic(kind: str) -> str:
         opts = topics[kind] if rng.random() < 0.8 else general
         return opts[int(rng.integers(0, len(opts)))]
+
+    # Polarity of every (respondent, rated need) and of every respondent's latent-need remarks.
+    n_recorded = (~np.isnan(perf_obs)).sum(axis=1)
+    mean_perf = np.where(n_recorded > 0, np.nansum(perf_obs, axis=1) / np.maximum(n_recorded, 1),
+                         np.mean(PERFORMANCE_SCALE))  # no rating at all: the scale's midpoint (neutral)
+    rated_basis = np.where(np.isnan(perf_obs), mean_perf[:, None], perf_obs)
+    rated_pol = polarity(rated_basis, np.where(np.isnan(perf_obs), np.nan, imp_obs))
+    latent_pol = polarity(mean_perf)
+    latent_kind = {NEGATIVE: "negative", NEUTRAL: "request", POSITIVE: "positive"}
 
     rows, truth_rows = [], []
     iv_acc = iv["_acc"].tolist()
@@ -1114,22 +1228,23 @@ def _verbatims(rng: np.random.Generator, bank: dict[str, Any], iv: pd.DataFrame,
                 phrases = bank["off_topic"]
                 text = phrases[int(rng.integers(0, len(phrases)))].format_map(slots)
                 names = (OFF_TOPIC, OFF_TOPIC, OFF_TOPIC)
+                pol = NEUTRAL
                 tp = general[int(rng.integers(0, len(general)))]
             elif kind == "l":
                 prim, sec, ter, entry = latent[c]
-                sentiment = ("request", "negative", "positive")[int(rng.choice(3, p=[0.6, 0.28, 0.12]))]
-                text = _compose(rng, entry[sentiment], bank, slots)
+                pol = str(latent_pol[i])
+                phrasing = latent_kind[pol]
+                text = _compose(rng, entry[phrasing], bank, slots)
                 names = (ter, sec, prim)
-                tp = topic("request" if sentiment == "request" else sentiment)
+                tp = topic(phrasing)
             else:
                 prim, sec, ter, n_idx, entry = rated[c]
-                p_neg = 1.0 / (1.0 + np.exp(1.3 * (p_i[n_idx] - 5.5)))
-                sentiment = "negative" if rng.random() < p_neg else "positive"
-                text = _compose(rng, entry[sentiment], bank, slots)
+                pol = str(rated_pol[i, n_idx])
+                text = _compose(rng, entry[pol], bank, slots)
                 names = (ter, sec, prim)
-                tp = topic(sentiment)
+                tp = topic(pol)
             rows.append({s.INTERVIEW_ID: iv_id[i], s.TOPIC: tp, s.TEXT: text})
-            truth_rows.append(dict(zip((TERTIARY, SECONDARY, PRIMARY), names)))
+            truth_rows.append(dict(zip((TERTIARY, SECONDARY, PRIMARY, POLARITY), (*names, pol))))
     verb = pd.DataFrame(rows)
     vid = _ids("V", len(verb), 4)
     verb.insert(0, s.VERBATIM_ID, vid)

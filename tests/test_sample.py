@@ -371,7 +371,7 @@ def test_verbatims_and_truth(sample):
     v = sample.tables[S.VERBATIMS]
     vt = sample.verbatim_truth
     assert 1800 <= len(v) <= 2300
-    assert list(vt.columns) == [S.VERBATIM_ID, sm.TERTIARY, sm.SECONDARY, sm.PRIMARY]
+    assert list(vt.columns) == [S.VERBATIM_ID, sm.TERTIARY, sm.SECONDARY, sm.PRIMARY, sm.POLARITY]
     assert vt[S.VERBATIM_ID].tolist() == v[S.VERBATIM_ID].tolist()
     assert vt.notna().all().all()
     per_interview = v.groupby(S.INTERVIEW_ID).size()
@@ -421,12 +421,134 @@ def test_needs_bank_shape():
     for group in bank["primary_groups"]:
         for need in group["needs"]:
             for tert in need["tertiary"]:
-                for kind in ("positive", "negative"):
+                # one phrasing list per planted polarity: praise, complaint, and neutral (wish for latent needs)
+                for kind in ("positive", "negative", "request" if need.get("latent") else "neutral"):
                     assert len(set(tert[kind])) >= 8, (tert["name"], kind)
-                if need.get("latent"):
-                    assert len(set(tert["request"])) >= 8, tert["name"]
+    for kind in ("positive", "negative", "neutral", "request", "general"):
+        assert bank["topics"][kind], kind
     for key in ("openers", "closers", "connectors", "off_topic"):
         assert bank[key]
+
+
+# --------------------------------------------------------------------------
+# Polarity of the verbatims
+# --------------------------------------------------------------------------
+def _verbatims_with_ratings(smp: sm.Sample) -> pd.DataFrame:
+    """Verbatims with their planted truth, the respondent's account, rating of the need and mean performance."""
+    t = smp.tables
+    tree = sm.needs_tree()
+    v = t[S.VERBATIMS].merge(smp.verbatim_truth, on=S.VERBATIM_ID)
+    v[S.NEED_ID] = v[sm.TERTIARY].map(dict(zip(tree[sm.TERTIARY], tree[S.NEED_ID])))
+    ours = t[S.RATINGS].drop_duplicates([S.INTERVIEW_ID, S.NEED_ID])
+    v = v.merge(ours[[S.INTERVIEW_ID, S.NEED_ID, S.IMPORTANCE, S.PERFORMANCE]], on=[S.INTERVIEW_ID, S.NEED_ID], how="left")
+    mean_perf = ours.groupby(S.INTERVIEW_ID)[S.PERFORMANCE].mean().rename("mean_performance")
+    v = v.merge(mean_perf, on=S.INTERVIEW_ID)
+    v = v.merge(_interviews(t)[[S.INTERVIEW_ID, S.ACCOUNT_ID]], on=S.INTERVIEW_ID)
+    assert len(v) == len(t[S.VERBATIMS])
+    return v
+
+
+def _scale() -> tuple[float, float]:
+    """The configured performance scale; the rule compares importance with it (same bounds)."""
+    config = load_config()
+    perf = config.scale(S.TABLES[S.RATINGS].column(S.PERFORMANCE).scale)
+    imp = config.scale(S.TABLES[S.RATINGS].column(S.IMPORTANCE).scale)
+    assert (imp.min, imp.max) == (perf.min, perf.max)
+    assert (perf.min, perf.max) == sm.PERFORMANCE_SCALE
+    return perf.min, perf.max
+
+
+def test_polarity_rule_on_the_configured_scale():
+    lo, hi = _scale()
+    ratings = np.arange(lo, hi + 1)
+    got = sm.polarity(ratings, lo=lo, hi=hi).tolist()
+    # 1-10: 1-4 negative, 5-7 neutral, 8-10 positive
+    assert got == [sm.NEGATIVE] * 4 + [sm.NEUTRAL] * 3 + [sm.POSITIVE] * 3
+    # in the middle band, importance three or more points above performance makes it a complaint
+    assert sm.polarity(6, 9, lo, hi) == sm.NEGATIVE
+    assert sm.polarity(7, 10, lo, hi) == sm.NEGATIVE
+    assert sm.polarity(6, 8, lo, hi) == sm.NEUTRAL
+    assert sm.polarity(8, 10, lo, hi) == sm.POSITIVE and sm.polarity(4, 1, lo, hi) == sm.NEGATIVE
+    assert sm.polarity(6, np.nan, lo, hi) == sm.NEUTRAL
+    assert sm.polarity(np.nan, 5, lo, hi) is None
+    # the cut points are shares of the scale's range: 0-10 and 1-5 scales work the same way
+    assert sm.polarity(np.arange(0, 11), lo=0, hi=10).tolist() == [sm.NEGATIVE] * 4 + [sm.NEUTRAL] * 4 + [sm.POSITIVE] * 3
+    assert sm.polarity(np.arange(1, 6), lo=1, hi=5).tolist() == [sm.NEGATIVE] * 2 + [sm.NEUTRAL] + [sm.POSITIVE] * 2
+
+
+@pytest.mark.parametrize("seed", [sm.DEFAULT_SEED, *OTHER_SEEDS])
+def test_every_verbatim_has_the_polarity_of_its_speakers_ratings(seed, sample):
+    """The documented rule, checked verbatim by verbatim against the tables an analyst sees."""
+    smp = sample if seed == sm.DEFAULT_SEED else sm.generate_sample(seed)
+    lo, hi = _scale()
+    v = _verbatims_with_ratings(smp)
+    assert set(v[sm.POLARITY]) == set(sm.POLARITIES)
+    off = v[sm.TERTIARY] == sm.OFF_TOPIC
+    latent = v[sm.SECONDARY].isin(smp.truth[sm.TRUTH_LATENT])
+    rated = ~off & ~latent
+    assert v.loc[rated, S.NEED_ID].notna().all()
+    # rated need: the recorded performance (and importance) of that need; the mean performance if it is missing
+    r = v[rated]
+    missing = r[S.PERFORMANCE].isna()
+    assert 1 <= missing.sum() <= 0.05 * len(r)  # the fallback is exercised
+    expected = np.where(missing, sm.polarity(r["mean_performance"], None, lo, hi),
+                        sm.polarity(r[S.PERFORMANCE], r[S.IMPORTANCE], lo, hi))
+    assert (r[sm.POLARITY].to_numpy() == expected).all()
+    # latent need: the respondent's mean performance, mostly a wish (neutral); small talk: neutral
+    lv = v[latent]
+    assert (lv[sm.POLARITY].to_numpy() == sm.polarity(lv["mean_performance"], None, lo, hi)).all()
+    assert (lv[sm.POLARITY] == sm.NEUTRAL).mean() >= 0.7
+    assert (lv[sm.POLARITY] == sm.NEGATIVE).any()
+    assert (v.loc[off, sm.POLARITY] == sm.NEUTRAL).all()
+    # every kind of remark and polarity is present in a useful amount
+    shares = v[sm.POLARITY].value_counts(normalize=True)
+    assert (shares >= 0.15).all(), shares.to_dict()
+
+
+def test_remarks_about_the_worst_rated_need_are_complaints(sample):
+    v = _verbatims_with_ratings(sample)
+    ours = _our_ratings(sample.tables)
+    low = ours[S.PERFORMANCE] == ours.groupby(S.INTERVIEW_ID)[S.PERFORMANCE].transform("min")
+    high = ours[S.PERFORMANCE] == ours.groupby(S.INTERVIEW_ID)[S.PERFORMANCE].transform("max")
+    key = [S.INTERVIEW_ID, S.NEED_ID]
+    worst = v.merge(ours.loc[low, key], on=key)
+    best = v.merge(ours.loc[high, key], on=key)
+    assert len(worst) >= 100 and len(best) >= 100
+    # what a respondent says about the need they rated worst is mostly a complaint, never praise ...
+    assert (worst[sm.POLARITY] == sm.NEGATIVE).mean() >= 0.5
+    assert not (worst[sm.POLARITY] == sm.POSITIVE).any()
+    # ... and about the need they rated best mostly praise
+    assert (best[sm.POLARITY] == sm.POSITIVE).mean() >= 0.6
+    # across needs: the worst-rated need draws many complaints; complaints follow the importance-performance
+    # gap and praise follows performance (rank correlations over the 20 needs)
+    means = ours.groupby(S.NEED_ID)[S.PERFORMANCE].mean()
+    gap = (ours[S.IMPORTANCE] - ours[S.PERFORMANCE]).groupby(ours[S.NEED_ID]).mean()
+    pol = v.dropna(subset=[S.NEED_ID]).groupby(S.NEED_ID)[sm.POLARITY]
+    neg = pol.apply(lambda p: (p == sm.NEGATIVE).mean())
+    pos = pol.apply(lambda p: (p == sm.POSITIVE).mean())
+    assert neg[means.idxmin()] >= 0.3
+    assert gap.corr(neg, method="spearman") >= 0.7
+    assert means.corr(pos, method="spearman") >= 0.7
+    # whoever rates price (N12) in the bottom band complains about price, every time
+    price = v[(v[S.NEED_ID] == "N12") & (v[S.PERFORMANCE] <= 4)]
+    assert len(price) >= 5 and (price[sm.POLARITY] == sm.NEGATIVE).all()
+
+
+def test_at_risk_accounts_speak_mostly_negatively(sample):
+    v = _verbatims_with_ratings(sample)
+    share = (v[sm.POLARITY] == sm.NEGATIVE).groupby(v[S.ACCOUNT_ID]).mean()
+    at_risk = sample.truth[sm.TRUTH_AT_RISK]
+    assert share[at_risk].min() > 0.5
+    assert share[at_risk].min() > share.drop(at_risk).max() + 0.2
+
+
+def test_wording_follows_the_planted_polarity(sample):
+    """A general-purpose sentiment lexicon (VADER) orders the three polarities as planted."""
+    vader = pytest.importorskip("vaderSentiment.vaderSentiment")
+    analyzer = vader.SentimentIntensityAnalyzer()
+    score = sample.tables[S.VERBATIMS][S.TEXT].map(lambda x: analyzer.polarity_scores(x)["compound"])
+    mean = score.groupby(sample.verbatim_truth[sm.POLARITY].to_numpy()).mean()
+    assert mean[sm.NEGATIVE] < mean[sm.NEUTRAL] - 0.05 < mean[sm.POSITIVE] - 0.1
 
 
 def test_sentiment_follows_performance(sample):
