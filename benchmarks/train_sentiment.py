@@ -1,0 +1,145 @@
+"""Train the sentiment model of :mod:`cra_helpers.sentiment` and choose its settings by cross-validation.
+
+Reads only the training data: ``train/imdb_labelled.txt`` of "Sentiment
+Labelled Sentences" (Kotzias, Denil, de Freitas & Smyth, "From Group to
+Individual Labels using Deep Features", KDD 2015; UCI Machine Learning
+Repository, CC BY 4.0), read in place from ``../shared/data/sentiment``
+(or ``--data`` / ``$CRA_SENTIMENT_DATA``), and the project's B2B sentences
+(``cra_helpers/resources/sentiment_b2b.yaml``). The two test files of that
+data set are never opened here.
+
+Cross-validation: 5 folds; the movie sentences are split stratified by
+class, the B2B sentences grouped by template (all sentences of a template in
+one fold, so a fold is scored on wordings the model has not seen). For each
+regularisation ``C`` and weight of the B2B sentences, the out-of-fold
+predictions give the accuracy and the recall of negative sentences on the
+movie sentences (a three-class prediction: "neutral" counts as wrong there)
+and the accuracy and macro F1 over three classes on the B2B sentences. The
+setting chosen maximises ``J = mean(movie accuracy, movie negative recall,
+B2B macro F1)``, with the rule layer on.
+
+Usage::
+
+    .venv/bin/python benchmarks/train_sentiment.py            # cross-validate, print the grid
+    .venv/bin/python benchmarks/train_sentiment.py --write    # ... and write cra_helpers/resources/sentiment_model.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cra_helpers import sentiment as sm  # noqa: E402
+
+GRID_C = (0.25, 0.5, 1.0, 2.0)
+GRID_W = (0.25, 0.5, 1.0)
+FOLDS = 5
+
+
+def _metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import f1_score
+
+    labels = sorted(set(y))
+    return {"accuracy": float((y == pred).mean()),
+            "neg_recall": float((pred[y == "negative"] == "negative").mean()),
+            "macro_f1": float(f1_score(y, pred, labels=labels, average="macro", zero_division=0))}
+
+
+def folds(ts, seed: int = 0) -> list[np.ndarray]:
+    """Test indices of each fold: movie sentences stratified by class, B2B sentences grouped by template."""
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+    imdb = np.flatnonzero(ts["source"].to_numpy() == "imdb")
+    b2b = np.flatnonzero(ts["source"].to_numpy() == "b2b")
+    y = ts["sentiment"].to_numpy()
+    skf = StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(imdb, y[imdb])
+    gkf = GroupKFold(FOLDS).split(b2b, y[b2b], ts["group"].to_numpy()[b2b])
+    return [np.concatenate([imdb[te_i], b2b[te_b]]) for (_, te_i), (_, te_b) in zip(skf, gkf)]
+
+
+def cross_validate(ts, emb: np.ndarray, C: float, w: float, test_folds: list[np.ndarray],
+                   sources: tuple[str, ...] = ("imdb", "b2b")) -> dict[str, dict[str, float]]:
+    """Out-of-fold metrics with and without the rule layer."""
+    y = ts["sentiment"].to_numpy()
+    src = ts["source"].to_numpy()
+    weights = np.where(src == "b2b", w, 1.0)
+    pred = np.empty(len(y), dtype=object)
+    score = np.zeros(len(y))
+    for te in test_folds:
+        tr = np.setdiff1d(np.flatnonzero(np.isin(src, sources)), te)
+        model = sm.fit(emb[tr], y[tr], weights[tr], C=C)
+        pred[te], score[te] = model.predict(emb[te])
+    ruled, _ = sm._apply_rules(ts["text"].tolist(), pred, score)
+    out = {}
+    for name, p in (("model", pred), ("model+rules", ruled)):
+        for s in ("imdb", "b2b"):
+            m = src == s
+            out[f"{s}/{name}"] = _metrics(y[m], np.asarray(p[m], dtype=str))
+    return out
+
+
+def objective(r: dict[str, dict[str, float]], name: str = "model+rules") -> float:
+    """J = mean(movie accuracy, movie negative recall, B2B macro F1)."""
+    return float(np.mean([r[f"imdb/{name}"]["accuracy"], r[f"imdb/{name}"]["neg_recall"], r[f"b2b/{name}"]["macro_f1"]]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", help="folder of Sentiment Labelled Sentences (default ../shared/data/sentiment)")
+    ap.add_argument("--write", action="store_true", help="write cra_helpers/resources/sentiment_model.npz")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    t0 = time.perf_counter()
+    ts = sm.training_set(args.data, seed=args.seed)
+    emb = sm.embed(ts["text"].tolist())
+    print(f"training sentences: {ts.groupby(['source', 'sentiment']).size().to_dict()}  (embedded in {time.perf_counter() - t0:.1f} s)")
+    test_folds = folds(ts, args.seed)
+    y = ts["sentiment"].to_numpy()
+    src = ts["source"].to_numpy()
+
+    # VADER on the same sentences (no training; for reference)
+    vader = sm.classify(ts["text"], method="vader", rules=False)["sentiment"].to_numpy()
+    vader_r = sm.classify(ts["text"], method="vader", rules=True)["sentiment"].to_numpy()
+    head = f"{'setting':<34} {'imdb acc':>8} {'imdb negR':>9} {'b2b acc':>8} {'b2b mF1':>8} {'J':>6}"
+    print("\ncross-validated (5 folds; B2B folds grouped by template)\n" + head)
+    for name, p in (("VADER", vader), ("VADER + rules", vader_r)):
+        mi, mb = _metrics(y[src == "imdb"], p[src == "imdb"]), _metrics(y[src == "b2b"], p[src == "b2b"])
+        j = np.mean([mi["accuracy"], mi["neg_recall"], mb["macro_f1"]])
+        print(f"{name:<34} {mi['accuracy']:8.3f} {mi['neg_recall']:9.3f} {mb['accuracy']:8.3f} {mb['macro_f1']:8.3f} {j:6.3f}")
+    r = cross_validate(ts, emb, 1.0, 0.0, test_folds, sources=("imdb",))
+    for name in ("model", "model+rules"):
+        mi, mb = r[f"imdb/{name}"], r[f"b2b/{name}"]
+        print(f"{'imdb only, C=1 ' + ('+ rules' if 'rules' in name else ''):<34} {mi['accuracy']:8.3f} {mi['neg_recall']:9.3f} "
+              f"{mb['accuracy']:8.3f} {mb['macro_f1']:8.3f} {objective(r, name):6.3f}")
+    best = None
+    for C in GRID_C:
+        for w in GRID_W:
+            r = cross_validate(ts, emb, C, w, test_folds)
+            for name in ("model", "model+rules"):
+                mi, mb = r[f"imdb/{name}"], r[f"b2b/{name}"]
+                label = f"C={C:g} w_b2b={w:g}{' + rules' if 'rules' in name else ''}"
+                print(f"{label:<34} {mi['accuracy']:8.3f} {mi['neg_recall']:9.3f} {mb['accuracy']:8.3f} "
+                      f"{mb['macro_f1']:8.3f} {objective(r, name):6.3f}", flush=True)
+            j = objective(r)
+            if best is None or j > best[0] + 1e-9:
+                best = (j, C, w)
+    j, C, w = best
+    print(f"\nchosen: C={C:g}, B2B weight={w:g} (J={j:.3f}, rules on)")
+    if args.write:
+        out = ROOT / "cra_helpers" / "resources" / sm.MODEL_RESOURCE
+        model = sm.train(args.data, C=C, b2b_weight=w, seed=args.seed, out=out)
+        print(f"wrote {out.relative_to(ROOT)} ({out.stat().st_size:,} bytes, {model.coef.shape[1]} dimensions)")
+    print(f"{time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,135 @@
+"""Sentiment of customers' remarks: B2B complaint language, praise, neutral facts, precomputed embeddings, fallback."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cra_helpers import sentiment as sm
+
+COMPLAINTS = [
+    "late again and again",
+    "hotline never answers before noon",
+    "confirmed date means nothing",
+    "Still waiting for the replacement, and nothing improved.",
+    "We had to chase your office three times for the quote.",
+    "The delivery was late.",
+]
+PRAISE = [
+    "You really understand our business.",
+    "Excellent quality and always on time.",
+    "Great support, thank you.",
+]
+NEUTRAL = ["We order twice a month."]
+
+needs_model = pytest.mark.skipif(not sm.embedding_available(), reason="sentence model not installed (embeddings extra)")
+
+
+@pytest.fixture(scope="module")
+def texts_and_vectors():
+    texts = COMPLAINTS + PRAISE + NEUTRAL
+    return texts, sm.embed(texts)
+
+
+@needs_model
+def test_b2b_complaints_are_negative_praise_positive_facts_neutral(texts_and_vectors):
+    texts, emb = texts_and_vectors
+    df = sm.classify(texts, embeddings=emb)
+    got = dict(zip(texts, df["sentiment"]))
+    assert all(got[t] == "negative" for t in COMPLAINTS), got
+    assert all(got[t] == "positive" for t in PRAISE), got
+    assert all(got[t] == "neutral" for t in NEUTRAL), got
+    assert (df["method"] == sm.METHOD_EMBEDDING).all() and df.attrs["method"] == sm.METHOD_EMBEDDING
+    s = df.set_index(pd.Index(texts))["sentiment_score"]
+    assert s[COMPLAINTS].max() < 0 < s[PRAISE].min()
+
+
+@needs_model
+def test_precomputed_embeddings_give_the_same_result_without_embedding(texts_and_vectors, monkeypatch):
+    texts, emb = texts_and_vectors
+    fresh = sm.classify(texts, method=sm.METHOD_EMBEDDING)
+
+    def no_embedding(_texts):
+        raise AssertionError("embedded although embeddings were given")
+
+    monkeypatch.setattr(sm, "embed", no_embedding)
+    given = sm.classify(texts, embeddings=emb)
+    assert given["sentiment"].tolist() == fresh["sentiment"].tolist()
+    np.testing.assert_allclose(given["sentiment_score"], fresh["sentiment_score"], atol=1e-5)
+    with pytest.raises(ValueError, match="shape"):
+        sm.classify(texts, embeddings=emb[:-1])
+
+
+@needs_model
+def test_scores_lie_in_minus_one_to_one_and_blanks_are_neutral(texts_and_vectors):
+    texts, emb = texts_and_vectors
+    s = sm.scores(texts, embeddings=emb)
+    assert s.shape == (len(texts),) and np.all((s >= -1) & (s <= 1))
+    df = sm.classify(["", None, "   ", float("nan")], method=sm.METHOD_EMBEDDING)
+    assert df["sentiment"].eq("neutral").all() and df["sentiment_score"].eq(0).all()
+    assert len(sm.classify([], method=sm.METHOD_EMBEDDING)) == 0
+
+
+def test_fallback_to_vader_is_named(monkeypatch):
+    monkeypatch.setattr(sm, "embedding_available", lambda: False)
+    texts = ["Still waiting for the credit note.", "Great support, thank you.", "We order twice a month.", ""]
+    df = sm.classify(texts)
+    assert df.attrs["method"] == sm.METHOD_VADER == "vader" and (df["method"] == "vader").all()
+    assert df["sentiment"].tolist() == ["negative", "positive", "neutral", "neutral"]
+    assert df["sentiment_score"].between(-1, 1).all()
+    with pytest.raises(ValueError, match="unknown sentiment method"):
+        sm.classify(texts, method="bert")
+
+
+def test_rule_layer_hears_complaints_and_negated_problems():
+    neg = ["We are still waiting for an answer.", "We had to chase them for the invoice.", "Late again.",
+           "The hotline never calls back.", "Nothing has improved since the audit.", "Nobody answers the phone.",
+           "Your promised date means nothing."]
+    pos = ["No complaints at all.", "Never had a single problem with deliveries.", "Zero defects this year.",
+           "We never have to chase you.", "Could not be better."]
+    other = ["We order twice a month.", "The delivery was late.", "Great people, but still waiting, no complaints."]
+    assert sm.rule_polarity(neg).tolist() == [-1] * len(neg)
+    assert sm.rule_polarity(pos).tolist() == [1] * len(pos)
+    assert sm.rule_polarity(other).tolist() == [0, 0, 0]
+
+
+def test_vader_helpers_keep_their_meaning():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    texts = ["Great support, thank you.", "Terrible delays.", "", None]
+    an = SentimentIntensityAnalyzer()
+    np.testing.assert_allclose(sm.compound_scores(texts), [an.polarity_scores(t)["compound"] for t in texts[:2]] + [0, 0])
+    assert [sm.label(x) for x in (-0.05, 0.0, 0.05)] == ["negative", "neutral", "positive"]
+
+
+def test_shipped_model_and_training_sentences():
+    m = sm.load_model()
+    assert m.classes == sm.LABELS and m.coef.shape == (3, 384) and m.intercept.shape == (3,)
+    assert "Kotzias" in m.meta["data"] and m.meta["embedding_model"] == sm.EMBEDDING_MODEL
+    b2b = sm.b2b_sentences()
+    assert set(b2b["sentiment"]) == set(sm.LABELS) and b2b["text"].is_unique
+    assert not set(COMPLAINTS + PRAISE + NEUTRAL) & set(b2b["text"])  # the examples above stay a test
+    p = m.proba(np.eye(3, 384))
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+
+
+def test_fit_round_trips_through_npz(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 8))
+    y = np.array(["negative", "neutral", "positive"] * 20)
+    x[y == "positive", 0] += 3
+    x[y == "negative", 0] -= 3
+    model = sm.fit(x, y, C=1.0, meta={"note": "test"})
+    model.save(tmp_path / "m.npz")
+    back = sm.SentimentModel.read(tmp_path / "m.npz")
+    assert back.meta == {"note": "test"} and back.classes == sm.LABELS
+    np.testing.assert_allclose(back.proba(x), model.proba(x), atol=1e-4)
+    binary = sm.fit(x[y != "neutral"], y[y != "neutral"])
+    assert set(binary.predict(x)[0]) <= {"negative", "positive"}
+
+
+def test_docstring_examples():
+    assert doctest.testmod(sm, optionflags=doctest.ELLIPSIS).failed == 0
