@@ -488,11 +488,16 @@ class Gap(_Strict):
         Fewest rated needs for quadrant names: the crosshairs are means of
         the needs, so with fewer needs every need sits near a crosshair and
         its quadrant says nothing (below it the matrix is drawn without names).
+    material_competitor_difference
+        A competitor rated better on a need by at least this many performance
+        points (and significantly) makes that need a gap whatever its quadrant
+        (the quotes beside it are then complaints).
     """
 
     crosshair: Literal["means", "midpoints"] = "means"
     min_n: int = Field(4, ge=2)
     min_needs_for_quadrants: int = Field(4, ge=2)
+    material_competitor_difference: float = Field(1.0, ge=0)
     correction: Literal["holm", "fdr_bh"] = "holm"
     alpha: float = Field(0.05, gt=0, lt=1)
 

@@ -509,27 +509,35 @@ STANCE_STRENGTH = "strength"
 STANCE_NEUTRAL = "neither"
 
 
-def need_stance(needs: pd.DataFrame, competitors: pd.DataFrame | None = None) -> pd.Series:
+def need_stance(needs: pd.DataFrame, competitors: pd.DataFrame | None = None, material: float = 1.0) -> pd.Series:
     """Whether the numbers call each need a gap, a strength or neither (index: ``need_id`` as text).
 
-    A **gap** holds when the need is in *Concentrate here*, or its
-    performance is significantly below its importance (the gap's 95 %
-    interval lies above 0), or a competitor is rated significantly better on
-    it (``competitors``: :func:`competitor_gaps`). A **strength**: *Keep up the
-    good work* or *Possible overkill* with no gap that holds. Otherwise neither.
+    A **gap** holds when the need is in *Concentrate here*, or a competitor
+    is rated significantly better on it by at least ``material`` points
+    (``competitors``: :func:`competitor_gaps`; ``gap.material_competitor_difference``), or — when the data are too thin for quadrant
+    names (:func:`quadrants_meaningful`) — its performance is significantly
+    below its importance (the gap's 95 % interval lies above 0). Where
+    quadrants are named they decide instead of that last test, because
+    stated importance exceeds performance for nearly every need of a
+    typical assessment and would make every need a gap. A **strength**:
+    *Keep up the good work* or *Possible overkill* with no gap that holds.
+    Otherwise neither.
     """
     ids = needs[S.NEED_ID].astype(str)
     behind = set()
     if competitors is not None and len(competitors):
-        c = competitors[competitors["significant"].astype(bool) & (competitors["difference"] < 0)]
+        c = competitors[competitors["significant"].astype(bool) & (competitors["difference"] <= -material)]
         behind = set(c[S.NEED_ID].astype(str))
-    holds = (needs["quadrant"] == CONCENTRATE).to_numpy() | (needs["gap_ci_low"] > 0).fillna(False).to_numpy() | ids.isin(behind).to_numpy()
+    named = (needs["quadrant"].astype(str) != "").any()
+    below = (needs["gap_ci_low"] > 0).fillna(False).to_numpy() if not named else np.zeros(len(needs), dtype=bool)
+    holds = (needs["quadrant"] == CONCENTRATE).to_numpy() | below | ids.isin(behind).to_numpy()
     strong = needs["quadrant"].isin([KEEP_UP, OVERKILL]).to_numpy()
     stance = np.where(holds, STANCE_GAP, np.where(strong, STANCE_STRENGTH, STANCE_NEUTRAL))
     return pd.Series(stance, index=ids.to_numpy(), name="stance")
 
 
-def words_beside_numbers(needs: pd.DataFrame, evidence: pd.DataFrame, competitors: pd.DataFrame | None = None) -> pd.DataFrame:
+def words_beside_numbers(needs: pd.DataFrame, evidence: pd.DataFrame, competitors: pd.DataFrame | None = None,
+                         material: float = 1.0) -> pd.DataFrame:
     """Each need's rated gap beside what customers said about it, the quotes chosen to fit the number.
 
     Beside a need whose gap holds (:func:`need_stance`) the quotes are the
@@ -549,6 +557,8 @@ def words_beside_numbers(needs: pd.DataFrame, evidence: pd.DataFrame, competitor
         per rated need: counts and quotes per tone).
     competitors
         :func:`competitor_gaps` output, to count "below a competitor" as a gap.
+    material
+        Smallest competitor lead (performance points) that counts (``gap.material_competitor_difference``).
 
     Returns
     -------
@@ -568,7 +578,7 @@ def words_beside_numbers(needs: pd.DataFrame, evidence: pd.DataFrame, competitor
         if col not in ev:
             ev[col] = ""
     out = needs[[S.NEED_ID, "need", "gap", "quadrant"]].assign(**{S.NEED_ID: needs[S.NEED_ID].astype(str)})
-    out["stance"] = need_stance(needs, competitors).to_numpy()
+    out["stance"] = need_stance(needs, competitors, material).to_numpy()
     keep = [S.NEED_ID, "verbatims", "sentiment", "n_negative", "n_positive", "negative_quote_ids", "negative_quotes",
             "positive_quote_ids", "positive_quotes"]
     out = out.merge(ev[keep], on=S.NEED_ID, how="left")

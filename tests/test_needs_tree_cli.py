@@ -45,7 +45,10 @@ def test_writes_assignments_tree_and_page(verbatims, tmp_path, capsys):
                          "--tertiary", "3", "--secondary", "2", "--primary", "1", "--backend", "lexical"], capsys)
     assert code == 0, err
     assign = pd.read_csv(out / "assignments.csv", dtype=str)
-    assert list(assign.columns) == ["id", "primary", "secondary", "tertiary", "primary_label", "secondary_label", "tertiary_label"]
+    assert list(assign.columns) == ["id", "primary", "secondary", "tertiary", "primary_label", "secondary_label", "tertiary_label",
+                                    "sentiment", "sentiment_score"]
+    assert set(assign["sentiment"]) <= {"negative", "neutral", "positive"}
+    assert assign["sentiment_score"].astype(float).between(-1, 1).all()
     assert "'=R11" in set(assign["id"])  # neutralised for spreadsheets
     assert sorted(assign["id"].str.lstrip("'")) == sorted(df["ref"]) and assign["tertiary"].nunique() == 3
     topic = assign["id"].str.lstrip("'=R").astype(int) // 4

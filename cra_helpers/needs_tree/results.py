@@ -44,12 +44,25 @@ def node_table(tree: NeedsTree) -> pd.DataFrame:
 
 
 def verbatim_table(tree: NeedsTree) -> pd.DataFrame:
-    """One row per verbatim (``tables/verbatim_needs.csv``): status, nodes, labels, sentiment, fit, who said it."""
-    v = tree.verbatims
+    """One row per verbatim (``tables/verbatim_needs.csv``): status, nodes, labels, ``sentiment`` (class) and
+    ``sentiment_score`` (−1…1), fit, who said it."""
+    v = public_sentiment(tree.verbatims)
     first = [S.VERBATIM_ID, *[c for c in (S.INTERVIEW_ID, S.ACCOUNT_ID) if c in v], "status", *LEVELS,
-             *(f"{lv}_label" for lv in LEVELS), SENTIMENT, "wish", "fit", "duplicate_of", S.TEXT]
+             *(f"{lv}_label" for lv in LEVELS), SENTIMENT, "sentiment_score", "wish", "fit", "duplicate_of", S.TEXT]
     rest = [c for c in v.columns if c not in first and c != "words"]
     return v[[c for c in first if c in v] + rest].reset_index(drop=True)
+
+
+def public_sentiment(verbatims: pd.DataFrame) -> pd.DataFrame:
+    """Verbatims with ``sentiment`` as the class (negative/neutral/positive) and ``sentiment_score`` (−1…1) beside it.
+
+    Inside the tree ``sentiment`` holds the score and ``sentiment_class`` the
+    class; the tables people read name them as the ``cra needs-tree`` output does.
+    """
+    out = verbatims.rename(columns={SENTIMENT: "sentiment_score"})
+    if "sentiment_class" in out:
+        out = out.rename(columns={"sentiment_class": SENTIMENT})
+    return out
 
 
 def _who(rows: pd.DataFrame, col: str, top: int = 6) -> str:
@@ -124,9 +137,18 @@ def _closest_need(tree: NeedsTree, tert: pd.DataFrame) -> str:
     return names.get(str(nid), "") if nid else ""
 
 
+CLEAR_TONE = 0.5
+"""A remark whose score is at least this far from 0 (−1…1) has a clear tone; such remarks are quoted first."""
+
+
 def _side_quotes(pool: pd.DataFrame, n: int) -> pd.DataFrame:
-    """The ``n`` most representative distinct remarks of ``pool`` (clean remarks of the largest nodes, most central first)."""
-    ranked = pool.sort_values(["_ok", "_node_rank", "fit", S.VERBATIM_ID], ascending=[False, True, False, True])
+    """The ``n`` most representative distinct remarks of ``pool``.
+
+    Clean remarks with a clear tone (``|score| ≥ CLEAR_TONE``) first, then
+    those of the largest nodes, most central first.
+    """
+    pool = pool.assign(_clear=pool[SENTIMENT].abs() >= CLEAR_TONE)
+    ranked = pool.sort_values(["_ok", "_clear", "_node_rank", "fit", S.VERBATIM_ID], ascending=[False, False, True, False, True])
     key = ranked[S.TEXT].astype(str).str.lower().str.replace(r"[^a-z0-9]+", "", regex=True).str[:40]
     return ranked[~key.duplicated()].head(n)
 
@@ -336,6 +358,6 @@ def too_thin(tree: NeedsTree, min_verbatims: int) -> str | None:
 
 def plain_remarks(tree: NeedsTree) -> pd.DataFrame:
     """Every placed remark with who said it (account, level, department, role — never a name) and its sentiment."""
-    cols = [S.VERBATIM_ID, S.ACCOUNT_ID, S.LEVEL, S.DEPARTMENT, S.DECISION_ROLE, S.TEXT, SENTIMENT]
-    v = tree.placed
+    cols = [S.VERBATIM_ID, S.ACCOUNT_ID, S.LEVEL, S.DEPARTMENT, S.DECISION_ROLE, S.TEXT, SENTIMENT, "sentiment_score"]
+    v = public_sentiment(tree.placed)
     return v[[c for c in cols if c in v.columns]].reset_index(drop=True)

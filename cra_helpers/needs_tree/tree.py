@@ -33,6 +33,8 @@ PARENT_ID = "parent_id"
 LABEL = "label"
 COUNT = "verbatims"
 SENTIMENT = "sentiment"
+SENTIMENT_CLASS = "sentiment_class"
+"""Column of the verbatim tables: ``negative`` / ``neutral`` / ``positive`` (``sentiment`` holds the score, −1…1)."""
 SHARE_NEGATIVE = "share_negative"
 SHARE_POSITIVE = "share_positive"
 FIT = "fit"
@@ -53,14 +55,14 @@ class NeedsTree:
         by size: ``node_id, level, parent_id, label`` (a phrase from the node's remarks, or the
         analyst's name), ``auto_label`` (that phrase), ``keywords`` (the most distinctive terms), ``terms,
         verbatims, interviews, accounts, share`` (of placed verbatims),
-        ``sentiment`` (mean VADER compound, -1…1), ``share_negative``,
+        ``sentiment`` (mean sentiment score, -1…1, of the method in ``sentiment_method``), ``share_negative``,
         ``share_positive``, ``quote_ids``, ``quotes`` (joined by `` | ``),
         and when rated needs were given ``need_id, need_name, similarity,
         wish_share, latent, match``.
     verbatims
         One row per input verbatim: ``verbatim_id, text, status``, the node
         ids ``primary, secondary, tertiary`` and their ``*_label`` (empty for
-        verbatims not placed), ``sentiment``, ``wish``, ``fit`` (cosine to
+        verbatims not placed), ``sentiment`` (score), ``sentiment_class``, ``wish``, ``fit`` (cosine to
         the tertiary centroid), plus who said it when known.
     prep
         Text-preparation report (:meth:`.text.PreparedText.report`).
@@ -72,6 +74,10 @@ class NeedsTree:
         Seed used.
     curation
         What the overrides did, one line each.
+    sentiment_method
+        How remarks were scored: ``minilm-logreg`` (the sentence model of
+        :mod:`cra_helpers.sentiment`, when the backend embeds the texts) or
+        ``vader`` (the lexical backend, large batches).
     needs
         The rated needs the nodes were matched against (may be empty).
     """
@@ -84,6 +90,7 @@ class NeedsTree:
     seed: int
     curation: list[str] = field(default_factory=list)
     needs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sentiment_method: str = "vader"
 
     def level(self, level: str) -> pd.DataFrame:
         """The nodes of one level (``primary``, ``secondary`` or ``tertiary``)."""
@@ -99,9 +106,13 @@ class NeedsTree:
         return {lv: int((self.nodes[LEVEL] == lv).sum()) for lv in LEVELS}
 
     def assignments(self) -> pd.DataFrame:
-        """``verbatim_id, primary, secondary, tertiary`` and ``*_label`` of every placed verbatim."""
+        """``verbatim_id, primary, secondary, tertiary``, ``*_label``, ``sentiment`` (negative/neutral/positive)
+        and ``sentiment_score`` (−1…1) of every placed verbatim."""
         cols = [S.VERBATIM_ID, *LEVELS, *(f"{lv}_label" for lv in LEVELS)]
-        return self.placed[cols].reset_index(drop=True)
+        out = self.placed[cols].reset_index(drop=True)
+        out["sentiment"] = self.placed[SENTIMENT_CLASS].to_numpy() if SENTIMENT_CLASS in self.placed else ""
+        out["sentiment_score"] = self.placed[SENTIMENT].to_numpy()
+        return out
 
 
 def cluster_settings(settings: "NeedsTreeSettings") -> ClusterSettings:
@@ -136,6 +147,18 @@ def _automatic_structure(row_ids: list[str], hier) -> Structure:
     parent = {tid[rt[t]]: sid[rs[s]] for t, s in enumerate(hier.secondary_of_tertiary)}
     parent.update({sid[rs[s]]: pid[rp[p]] for s, p in enumerate(hier.primary_of_secondary)})
     return Structure(row_ids=list(row_ids), row_tertiary=[tid[rt[t]] for t in ter], parent=parent)
+
+
+def _unit_sentiment(units: list[str], vader_job: SentimentJob | None) -> tuple[np.ndarray, np.ndarray, str]:
+    """Score (−1…1), class and method of each distinct text (see :mod:`cra_helpers.sentiment`)."""
+    from .. import sentiment as sent
+
+    if vader_job is None:
+        df = sent.classify(units, method=sent.METHOD_EMBEDDING)
+        return df["sentiment_score"].to_numpy(float), df["sentiment"].to_numpy(object), sent.METHOD_EMBEDDING
+    scores = vader_job.result()
+    classes = np.where(scores <= NEGATIVE_AT, "negative", np.where(scores >= POSITIVE_AT, "positive", "neutral")).astype(object)
+    return scores, classes, sent.METHOD_VADER
 
 
 def build_needs_tree(
@@ -197,10 +220,13 @@ def build_needs_tree(
     if not placed_mask.any():
         raise NeedsTreeError(f"none of the {len(frame)} verbatims has text to analyse (all empty or placeholders)")
     units = prep.unique_texts
-    sentiment_job = SentimentJob(units)  # runs beside the representation and clustering when large
+    be = get_backend(settings, backend, n_texts=len(units))
+    # Sentiment: the sentence model when this tree embeds the texts anyway (its vectors come from the
+    # embedding cache); VADER beside the clustering, in worker processes when large, for the lexical backend.
+    uses_embeddings = be.name in ("embedding", "hybrid")
+    sentiment_job = None if uses_embeddings else SentimentJob(units)
     tok = make_tokenizer(st.keep_words, st.extra_stop_words, ngram_max=2)
     counts = count_terms(units, tok)
-    be = get_backend(settings, backend, n_texts=len(units))
     encoder = None
     if vectors is None or len(vectors) != len(units):
         vectors, encoder = be.fit(units, seed, counts=counts)
@@ -220,8 +246,9 @@ def build_needs_tree(
 
     # ---- per-row facts ----------------------------------------------------------
     row_text = frame.loc[placed_mask, S.TEXT].tolist()
-    unit_sent = sentiment_job.result()
+    unit_sent, unit_class, sentiment_method = _unit_sentiment(units, sentiment_job)
     sentiment = unit_sent[unit]
+    tone = unit_class[unit]
     wish_unit = wish_flags(units, settings.latent.wish_patterns)
     wish = wish_unit[unit]
     row_terms = counts.terms[unit]
@@ -256,8 +283,8 @@ def build_needs_tree(
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         cents = sums / np.where(norms > 0, norms, 1.0)
         sent_mean = np.bincount(code, weights=sentiment, minlength=k) / np.maximum(np.bincount(code, minlength=k), 1)
-        neg = np.bincount(code, weights=(sentiment <= NEGATIVE_AT).astype(float), minlength=k)
-        pos = np.bincount(code, weights=(sentiment >= POSITIVE_AT).astype(float), minlength=k)
+        neg = np.bincount(code, weights=(tone == "negative").astype(float), minlength=k)
+        pos = np.bincount(code, weights=(tone == "positive").astype(float), minlength=k)
         wishes = np.bincount(code, weights=wish.astype(float), minlength=k)
         size = np.bincount(code, minlength=k).astype(float)
         for c, nid in enumerate(node_list):
@@ -299,6 +326,9 @@ def build_needs_tree(
     full_sent = np.full(len(frame), np.nan)
     full_sent[placed_mask] = sentiment
     verb[SENTIMENT] = full_sent
+    full_class = np.full(len(frame), "", dtype=object)
+    full_class[placed_mask] = tone
+    verb[SENTIMENT_CLASS] = full_class
     full_wish = np.zeros(len(frame), dtype=bool)
     full_wish[placed_mask] = wish
     verb["wish"] = full_wish
@@ -311,7 +341,8 @@ def build_needs_tree(
             if col not in verb:
                 verb[col] = extra[col].to_numpy()
     tree = NeedsTree(nodes=nodes, verbatims=verb, prep=prep.report(), choice=hier.choice,
-                     backend=be.name, seed=seed, curation=list(structure.log), needs=needs_df)
+                     backend=be.name, seed=seed, curation=list(structure.log), needs=needs_df,
+                     sentiment_method=sentiment_method)
     tree.vectors = vectors  # type: ignore[attr-defined]  # reuse in a rerun (same texts, backend, seed)
     return tree
 
