@@ -125,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
             m = metrics(y, pred)
             print(f"  {mname:<30} agreement {m['accuracy']:.3f}  macro F1 {m['macro_f1']:.3f}  "
                   f"negative recall {m['neg_recall']:.3f}  (n={len(y)}; target ≥ 0.90)")
+            if mname == next(iter(meths)):
+                tab = pd.crosstab(pd.Series(y, name="planted"), pd.Series(pred, name="predicted"))
+                print("    " + tab.to_string().replace("\n", "\n    "))
 
     if not args.skip_timing:
         import torch
