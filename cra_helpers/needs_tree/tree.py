@@ -154,7 +154,8 @@ def _unit_sentiment(units: list[str], vader_job: SentimentJob | None) -> tuple[n
     from .. import sentiment as sent
 
     if vader_job is None:
-        df = sent.classify(units, method=sent.METHOD_EMBEDDING)
+        # float32: the very vectors the tree embedded (from the cache), and the same classes on every CPU.
+        df = sent.classify(units, method=sent.METHOD_EMBEDDING, precision="float32")
         return df["sentiment_score"].to_numpy(float), df["sentiment"].to_numpy(object), sent.METHOD_EMBEDDING
     scores = vader_job.result()
     classes = np.where(scores <= NEGATIVE_AT, "negative", np.where(scores >= POSITIVE_AT, "positive", "neutral")).astype(object)
