@@ -40,33 +40,6 @@ def _code_cell_number(executed: Path, cell_index: int) -> int | None:
         return cell_index + 1
 
 
-def kill_tree(pid: int, grace: float = 1.5) -> list[int]:
-    """Terminate process ``pid`` and all its descendants; SIGKILL what is left after ``grace`` seconds.
-
-    Returns the pids that were signalled.
-    """
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = root.children(recursive=True) + [root]
-    except psutil.NoSuchProcess:
-        return []
-    for p in procs:
-        try:
-            p.terminate()
-        except psutil.NoSuchProcess:
-            pass
-    _, alive = psutil.wait_procs(procs, timeout=grace)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(alive, timeout=grace)
-    return [p.pid for p in procs]
-
-
 def _watch_parent(parent: int) -> None:
     """Stop the kernel and exit when the pipeline process is gone."""
     while True:
