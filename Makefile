@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 KERNEL := cra-workbench
 
-.PHONY: demo test lab env kernel system-deps clean
+.PHONY: demo test lab env kernel reveal system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,embeddings]'
 	touch $(STAMP)
 
-env: $(STAMP) kernel
+# reveal.js for the offline workshop decks (cra_helpers/decks inlines it into each deck).
+REVEAL_VERSION := 6.0.2
+REVEAL_DIR     := $(VENV)/share/reveal.js
+REVEAL_STAMP   := $(REVEAL_DIR)/.installed-$(REVEAL_VERSION)
+
+$(REVEAL_STAMP): | $(STAMP)
+	rm -rf $(REVEAL_DIR) && mkdir -p $(REVEAL_DIR)
+	cd $(REVEAL_DIR) && npm pack --silent reveal.js@$(REVEAL_VERSION) >/dev/null \
+	  && tar -xzf reveal.js-$(REVEAL_VERSION).tgz --strip-components=1 package/dist package/LICENSE package/package.json \
+	  && rm reveal.js-$(REVEAL_VERSION).tgz
+	touch $@
+
+reveal: $(REVEAL_STAMP)
+
+env: $(STAMP) kernel reveal
 
 kernel: $(STAMP)
 	@$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "CRA Workbench" >/dev/null
