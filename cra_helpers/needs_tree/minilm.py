@@ -1,0 +1,144 @@
+"""A lean sentence encoder for BERT-type sentence-transformers models (all-MiniLM-L6-v2): torch, no transformers.
+
+The needs tree embeds a few thousand short remarks per run; with
+sentence-transformers most of a cold run went into importing it and
+``transformers`` (several seconds of CPU) and into padding. This module runs
+the same computation directly: the model's own ``tokenizer.json`` (the
+``tokenizers`` package), its ``model.safetensors`` weights (``safetensors``),
+and the BERT forward pass written out in torch (word, position and type
+embeddings, ``num_hidden_layers`` post-norm encoder layers with exact GELU,
+mean pooling over the tokens, L2 normalisation), as sentence-transformers
+does with ``Transformer → Pooling(mean) → Normalize``. Remarks are grouped
+by their exact number of word pieces, so no batch carries padding. The
+vectors agree with sentence-transformers' to float32 rounding (cosine
+1 − 1e-6 or closer; ``tests/test_embedding_cache.py`` checks it).
+
+:func:`supported` tells whether a model folder has exactly that shape; any
+other sentence-transformers model is run by sentence-transformers itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+KIND = "bert-mean-torch"
+"""Names this encoder's vectors in the embedding cache key (vectors of another encoder are never mixed in)."""
+_BATCH = 64
+
+
+def supported(folder: Path) -> bool:
+    """Whether ``folder`` is a BERT model with mean pooling and normalisation that this module can run.
+
+    Parameters
+    ----------
+    folder
+        A sentence-transformers model folder.
+    """
+    try:
+        modules = json.loads((folder / "modules.json").read_text())
+        cfg = json.loads((folder / "config.json").read_text())
+        types = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        pooling = json.loads((folder / modules[1]["path"] / "config.json").read_text()) if len(modules) > 1 else {}
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return False
+    mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
+        pooling.get(k) for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens",
+                                 "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"))
+    return (types == ["Transformer", "Pooling", "Normalize"] and cfg.get("model_type") == "bert"
+            and cfg.get("hidden_act") == "gelu" and cfg.get("position_embedding_type", "absolute") == "absolute"
+            and bool(mean_only) and (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file())
+
+
+@dataclass
+class MiniLM:
+    """A loaded BERT sentence encoder (see the module docstring).
+
+    Attributes
+    ----------
+    tokenizer
+        ``tokenizers.Tokenizer`` of the model, truncating at ``max_seq_length`` word pieces, no padding.
+    weights
+        The model's tensors by name (float32).
+    config
+        The model's ``config.json``.
+    """
+
+    tokenizer: Any
+    weights: dict[str, Any]
+    config: dict[str, Any]
+
+    @classmethod
+    def load(cls, folder: Path, max_seq_length: int) -> "MiniLM":
+        """Read the tokenizer and the weights of ``folder`` (CPU)."""
+        from safetensors.torch import load_file
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tok.no_padding()
+        tok.enable_truncation(max_seq_length)
+        cfg = json.loads((folder / "config.json").read_text())
+        weights = {k: v.float() for k, v in load_file(str(folder / "model.safetensors"), device="cpu").items()}
+        return cls(tok, weights, cfg)
+
+    def dimension(self) -> int:
+        """Length of a sentence vector."""
+        return int(self.config["hidden_size"])
+
+    def _forward(self, ids: Any) -> Any:
+        import torch
+        import torch.nn.functional as F
+
+        w, cfg = self.weights, self.config
+        n, length = ids.shape
+        hidden, heads = int(cfg["hidden_size"]), int(cfg["num_attention_heads"])
+        eps = float(cfg.get("layer_norm_eps", 1e-12))
+        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:length]
+             + w["embeddings.token_type_embeddings.weight"][0])
+        x = F.layer_norm(x, (hidden,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps)
+        for i in range(int(cfg["num_hidden_layers"])):
+            p = f"encoder.layer.{i}."
+
+            def lin(t, name):
+                return F.linear(t, w[p + name + ".weight"], w[p + name + ".bias"])
+
+            def split(t):
+                return t.view(n, length, heads, hidden // heads).transpose(1, 2)
+
+            q, k, v = (split(lin(x, f"attention.self.{m}")) for m in ("query", "key", "value"))
+            a = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(n, length, hidden)
+            x = F.layer_norm(lin(a, "attention.output.dense") + x, (hidden,),
+                             w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"], eps)
+            h = F.gelu(lin(x, "intermediate.dense"))
+            x = F.layer_norm(lin(h, "output.dense") + x, (hidden,),
+                             w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], eps)
+        return F.normalize(x.mean(dim=1), p=2, dim=1)
+
+    def encode(self, texts: Sequence[str], batch_size: int = _BATCH) -> np.ndarray:
+        """L2-normalised mean-pooled sentence vectors, float32 ``(len(texts), dimension)``.
+
+        Texts with the same number of word pieces are run together (at most
+        ``batch_size`` at a time), so no batch is padded and the attention
+        needs no mask.
+        """
+        import torch
+
+        out = np.zeros((len(texts), self.dimension()), dtype=np.float32)
+        if not len(texts):
+            return out
+        enc = self.tokenizer.encode_batch([str(t) for t in texts])
+        ids = [e.ids for e in enc]
+        lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
+        order = np.lexsort((np.arange(len(ids)), lengths))
+        with torch.inference_mode():
+            for length in np.unique(lengths):
+                rows = order[lengths[order] == length]
+                for start in range(0, len(rows), batch_size):
+                    chunk = rows[start:start + batch_size]
+                    batch = torch.tensor([ids[r] for r in chunk], dtype=torch.long)
+                    out[chunk] = self._forward(batch).numpy()
+        return out
