@@ -8,7 +8,11 @@ it stopped; ``--force`` measures again):
     NMI and ARI at the tertiary, secondary and primary level against
     ``data/sample/verbatim_truth.csv``, for every backend, with the node
     counts chosen automatically and with the true counts, beside a TF-IDF +
-    k-means baseline (true counts) computed in the same run.
+    k-means baseline (true counts) computed in the same run. For the primary
+    level also: the best NMI any grouping of the tree's own secondary nodes
+    could reach (each to its majority true primary need), and the primary
+    step alone, grouping the sample's true secondary needs and compared with
+    their true primary needs.
 ``banking77``
     NMI and ARI at 77 tertiary groups on the 3,080 real requests of
     banking77's test split (CSV with ``text, category``; pass its path with
@@ -126,6 +130,9 @@ def run_sample(backends: list[str], force: bool) -> None:
                 latent_ter = set(nodes.loc[nodes["latent"] & (nodes["level"] == "tertiary"), "node_id"])
                 planted = truth.loc[v.index, "secondary"].isin(a_latent(a))
                 flagged = v["tertiary"].isin(latent_ter)
+                rec["primary_ceiling"] = primary_ceiling(truth.loc[v.index], v)
+                if mode == "auto":
+                    rec["primary_of_true_secondary"] = primary_of_true_secondary(a, cfg, tree, truth)
                 rec["latent_recall"] = round(float((flagged & planted).sum() / max(planted.sum(), 1)), 3)
                 rec["latent_precision"] = round(float((flagged & planted).sum() / max(flagged.sum(), 1)), 3)
                 _save(rec)
@@ -134,6 +141,51 @@ def run_sample(backends: list[str], force: bool) -> None:
             print(f"sample  {r['backend']:<22} {mode:<4} counts {r['counts']}  "
                   + "  ".join(f"{lv[:3]} NMI {r[lv]['nmi']:.3f} ARI {r[lv]['ari']:.3f}" for lv in LEVELS)
                   + f"  latent verbatims: recall {r['latent_recall']:.2f} precision {r['latent_precision']:.2f}  ({r['seconds']} s)", flush=True)
+            if "primary_ceiling" in r:
+                extra = f"  primary NMI ceiling given these secondary nodes {r['primary_ceiling']:.3f}"
+                if "primary_of_true_secondary" in r:
+                    g = r["primary_of_true_secondary"]
+                    extra += (f"; the primary step on the {g['secondaries']} true secondary needs: auto {g['auto_k']} groups "
+                              f"NMI {g['auto_nmi']:.3f}, {g['true_k']} groups NMI {g['true_nmi']:.3f} (need level)")
+                print(extra, flush=True)
+
+
+def primary_ceiling(truth: pd.DataFrame, placed: pd.DataFrame) -> float:
+    """Best primary NMI any grouping of the tree's secondary nodes can reach: each node to its majority true primary."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    major = pd.crosstab(placed["secondary"], truth["primary"]).idxmax(axis=1)
+    return round(float(normalized_mutual_info_score(truth["primary"], placed["secondary"].map(major))), 4)
+
+
+def primary_of_true_secondary(a, cfg, tree, truth: pd.DataFrame) -> dict:
+    """The primary step alone: group the sample's true secondary needs (centroids of their verbatims in the tree's
+    vector space) as the tree groups its secondary nodes, and compare with the true primary needs (NMI over needs).
+
+    Counts chosen by the silhouette plateau (``auto``) and the true count.
+    """
+    from sklearn.metrics import normalized_mutual_info_score
+
+    from cra_helpers import schema as S
+    from cra_helpers.needs_tree.hierarchy import _centroids, _group
+    from cra_helpers.needs_tree.text import prepare
+
+    st = cfg.needs_tree.text
+    prep = prepare(a.verbatims[S.VERBATIM_ID].tolist(), a.verbatims[S.TEXT].tolist(), min_words=st.min_words,
+                   placeholders=st.placeholders)
+    frame = prep.frame[prep.frame["unit"] >= 0]
+    x = tree.vectors[frame["unit"].to_numpy()]
+    sec = truth.loc[frame[S.VERBATIM_ID], "secondary"].to_numpy()
+    names, code = np.unique(sec, return_inverse=True)
+    cents = _centroids(x, code, len(names))
+    true_primary = truth.groupby("secondary")["primary"].first().loc[names].to_numpy()
+    k_true = len(set(true_primary))
+    out = {"secondaries": len(names), "true_k": k_true}
+    for label, k in (("auto", None), ("true", k_true)):
+        lab, rows = _group(cents, k, "primary", cfg.needs_tree.max_nodes.primary, cfg.needs_tree.plateau)
+        out[f"{label}_k"] = int(lab.max()) + 1
+        out[f"{label}_nmi"] = round(float(normalized_mutual_info_score(true_primary, lab)), 4)
+    return out
 
 
 def a_latent(a) -> list[str]:

@@ -11,8 +11,9 @@ Method (``docs/needs-tree.md`` explains the choices):
    verbatims; the k-means refinement still sees every verbatim. Every
    verbatim belongs to exactly one tertiary node: there is no outlier bucket.
 2. **Secondary** groups the tertiary nodes (Ward's method on their
-   centroids), **primary** groups the secondary nodes the same way, so the
-   levels nest by construction.
+   centroids), **primary** groups the secondary nodes the same way (each
+   secondary node represented by the mean direction of all its verbatims),
+   so the levels nest by construction.
 3. **How many nodes.** When a count is not given, each level tries every
    candidate count ``k`` on a grid and scores it by the mean silhouette
    (Rousseeuw 1987, cosine distance): for the tertiary level, of a seeded
@@ -342,7 +343,7 @@ def build_hierarchy(
     c_t = _centroids(x, ter, k_t)
     sec_of_ter, rows_s = _group(c_t, secondary, "secondary", s.max_nodes["secondary"], s.plateau)
     k_s = int(sec_of_ter.max()) + 1
-    c_s = _centroids(c_t * np.bincount(ter, minlength=k_t)[:, None], sec_of_ter, k_s)
+    c_s = _centroids(x, sec_of_ter[ter], k_s)  # the mean direction of each secondary node's verbatims
     pri_of_sec, rows_p = _group(c_s, primary, "primary", s.max_nodes["primary"], s.plateau)
     choice = pd.DataFrame(rows + rows_s + rows_p, columns=["level", "k", "silhouette", "chosen"])
     return Hierarchy(ter, sec_of_ter, pri_of_sec, choice)
