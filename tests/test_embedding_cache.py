@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cra_helpers.needs_tree import cache
+from cra_helpers.needs_tree import backends, cache
 from cra_helpers.needs_tree.backends import EmbeddingBackend
 
 
@@ -57,4 +57,53 @@ def test_model_is_not_loaded_for_cached_texts(tmp_path, monkeypatch):
         raise AssertionError("the model was loaded although every text was cached")
 
     monkeypatch.setattr(backend, "load", no_model)
+    monkeypatch.setattr(backend, "load_encoder", no_model)
     np.testing.assert_array_equal(backend.embed(texts[::-1]), fresh[::-1])
+
+
+TEXTS = ["Deliveries are late again.", "Your support team is excellent.", "ok",
+         "The hotline never answers before noon, and when it does nobody knows our order history or the contract.",
+         "Prices went up twice this year without notice.", "Great.", "We'd like the invoices as one PDF per month."]
+
+
+def test_lean_encoder_gives_the_sentence_transformers_vectors():
+    backend = EmbeddingBackend()
+    if not backend.available():
+        pytest.skip("embedding model not installed")
+    from cra_helpers.needs_tree import minilm
+
+    path = backends._resolve_model(backend.model)
+    assert minilm.supported(path)
+    lean = backend.load_encoder()
+    assert isinstance(lean, minilm.MiniLM)
+    ours = lean.encode(TEXTS)
+    reference = backend.load().encode(TEXTS, batch_size=4, normalize_embeddings=True, convert_to_numpy=True)
+    assert ours.dtype == np.float32 and ours.shape == reference.shape
+    assert np.abs(ours - reference).max() < 1e-5
+    assert np.einsum("ij,ij->i", ours, reference).min() > 1 - 1e-6
+    # A remark's vector does not depend on the remarks embedded with it.
+    alone = np.vstack([lean.encode([t]) for t in TEXTS])
+    np.testing.assert_allclose(alone, ours, atol=1e-6)
+
+
+def test_tree_is_byte_identical_with_empty_warm_and_no_cache(tmp_path, monkeypatch):
+    if not EmbeddingBackend().available():
+        pytest.skip("embedding model not installed")
+    from cra_helpers.config import load_config
+    from cra_helpers.needs_tree import build_needs_tree
+
+    settings = load_config().needs_tree
+    rng = np.random.default_rng(0)
+    texts = [f"{rng.choice(TEXTS)} {w}" for w in rng.choice(["Munich site", "Lyon", "every week", "since May", "again"], 60)]
+    ids = [f"V{i:03d}" for i in range(len(texts))]
+
+    def csv() -> str:
+        tree = build_needs_tree(ids, texts, settings, backend="hybrid")
+        return tree.assignments().to_csv(index=False) + tree.nodes[["node_id", "label", "sentiment"]].to_csv(index=False)
+
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    cold = csv()
+    assert list((tmp_path / "cache").glob("embeddings-*.sqlite"))
+    warm = csv()
+    monkeypatch.setenv(cache.CACHE_ENV, "off")
+    assert cold == warm == csv()

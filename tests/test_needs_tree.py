@@ -111,6 +111,37 @@ def test_hierarchy_recovers_separated_groups_and_nests():
     assert given.counts() == {"primary": 1, "secondary": 2, "tertiary": 4}
 
 
+def test_primary_level_groups_secondary_nodes_by_the_mean_of_their_verbatims():
+    # Planted three levels: 3 primary directions, 2 secondary directions around each, 2 tertiary around those;
+    # tertiary groups of unequal sizes, so a size-blind centroid would differ from the verbatims' mean.
+    rng = np.random.default_rng(4)
+    dim = 30
+    basis = np.linalg.qr(rng.normal(size=(dim, dim)))[0]
+    rows, truth = [], []
+    for p in range(3):
+        for s in range(2):
+            for t in range(2):
+                centre = basis[p] + 0.45 * basis[3 + 2 * p + s] + 0.2 * basis[9 + 4 * p + 2 * s + t]
+                n = 15 + 25 * t
+                rows.append(centre + 0.03 * rng.normal(size=(n, dim)))
+                truth += [(p, 2 * p + s, 4 * p + 2 * s + t)] * n
+    x = np.vstack(rows)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    y = np.array(truth)
+    h = build_hierarchy(x, ClusterSettings(), seed=3, tertiary=12, secondary=6, primary=3)
+    assert adjusted_rand_score(y[:, 2], h.tertiary) == pytest.approx(1.0)
+    assert adjusted_rand_score(y[:, 1], h.secondary) == pytest.approx(1.0)
+    assert adjusted_rand_score(y[:, 0], h.primary) == pytest.approx(1.0)
+    # Independent computation of the primary step: Ward (scipy) on the normalised mean of each secondary's verbatims.
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    sec = h.secondary
+    means = np.vstack([x[sec == s].mean(axis=0) for s in range(h.counts()["secondary"])])
+    means /= np.linalg.norm(means, axis=1, keepdims=True)
+    expected = fcluster(linkage(means, method="ward"), 3, criterion="maxclust")
+    assert adjusted_rand_score(expected, h.primary_of_secondary) == pytest.approx(1.0)
+
+
 def test_large_inputs_cluster_micro_clusters_not_verbatims(monkeypatch):
     x, y = _blobs(150, 8, seed=2)
     sizes = []
