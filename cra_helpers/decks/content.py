@@ -199,7 +199,7 @@ def _competitors(data: RunData) -> Slide:
     if len(lose):
         by = lose.groupby("competitor_id").size().sort_values(ascending=False)
         cid = by.index[0]
-        worst = lose[lose["competitor_id"] == cid].sort_values("difference").iloc[0]
+        worst = lose.sort_values("difference").iloc[0]
         bullets.append(f"{data.competitor(cid)} is rated above us on {by.iloc[0]} needs.")
         bullets.append(f"Widest lead: {data.need_names.get(str(worst['need_id']), worst['need_id'])}, "
                        f"{fmt_num(-worst['difference'])} points ({data.competitor(worst['competitor_id'])}).")
