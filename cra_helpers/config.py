@@ -668,6 +668,25 @@ class NeedsTree(_Strict):
     latent: NeedsTreeLatent = NeedsTreeLatent()
 
 
+class Summary(_Strict):
+    """Settings of the executive summary (``cra_helpers/findings.py``).
+
+    Attributes
+    ----------
+    max_findings
+        Most findings shown at the top of the landing page (the largest by
+        revenue at stake).
+    material_account_gap
+        An account's own gap on a need (mean importance − mean performance of
+        its respondents, in points of the performance scale) from which the
+        need counts as a problem *at that account*; the revenue of those
+        accounts is the need's revenue at stake.
+    """
+
+    max_findings: int = Field(8, ge=1, le=20)
+    material_account_gap: float = Field(1.0, ge=0)
+
+
 class Config(_Strict):
     """The whole validated configuration (see ``config/defaults.yaml``)."""
 
@@ -681,6 +700,7 @@ class Config(_Strict):
     gap: Gap = Gap()
     actions: Actions = Actions()
     needs_tree: NeedsTree = NeedsTree()
+    summary: Summary = Summary()
     source: tuple[str, ...] = ()
 
     @model_validator(mode="after")

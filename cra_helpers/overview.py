@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import headlines
 from . import schema as S
 from . import steps
 from .assessment import Assessment
@@ -168,18 +169,7 @@ def headline_counts(a: Assessment) -> list[tuple[str, int]]:
     Returns
     -------
     list of (label, count)
-        Only tables that are present are counted.
+        Only tables that are present are counted; labels and definitions are
+        those of :mod:`cra_helpers.headlines`, so every page shows the same figure.
     """
-    acc = a.accounts
-    out: list[tuple[str, int]] = [
-        ("Accounts", len(acc)),
-        ("Key accounts", int(acc[S.KEY_ACCOUNT].fillna(False).astype(bool).sum())),
-    ]
-    for label, table in (("Locations", S.LOCATIONS), ("Contacts", S.CONTACTS), ("Interviews", S.INTERVIEWS),
-                         ("Rating rows", S.RATINGS), ("Verbatims", S.VERBATIMS), ("Competitors", S.COMPETITORS),
-                         ("Needs rated", S.NEEDS)):
-        if a.has(table):
-            out.append((label, len(a.tables[table])))
-    if a.has(S.INTERVIEWS, S.CONTACTS):
-        out.insert(4, ("Accounts interviewed", int(a.respondents()[S.ACCOUNT_ID].nunique())))
-    return out
+    return [(h.label, value) for h, value in headlines.table_counts(a)]

@@ -429,6 +429,7 @@ def _run(data: str | Path | None, out: str | Path | None, config_path: str | Pat
             "seconds": round(time.perf_counter() - t_start, 2),
             "notebooks": [asdict(r) for r in ordered],
         }
+        summary.update(_deliverables(work, assessment, config, summary, echo))
         (work / SUMMARY_JSON).write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
         write_index(work, summary)
         published = folder.publish(as_failed=not ok and not partial)
@@ -444,6 +445,26 @@ def _run(data: str | Path | None, out: str | Path | None, config_path: str | Pat
             kept = f"{target} is unchanged" if target.exists() else f"nothing was published at {target}"
             echo(f"Some reports failed: this run is at {published}; {kept} (use --partial to publish a partial run in place).")
     return RunResult(published, published / INDEX_HTML, published / SUMMARY_JSON, ordered, summary["seconds"])
+
+
+def _deliverables(work: Path, assessment: Any, config: Config, summary: dict[str, Any],
+                  echo: Callable[[str], None]) -> dict[str, Any]:
+    """Executive summary (and the pages built from it) after the notebooks ran.
+
+    A failure here never loses the run: the notebooks' reports stand, and the
+    summary records which deliverable could not be built and why.
+    """
+    from . import findings as fnd
+
+    out: dict[str, Any] = {"findings": [], "deliverable_errors": []}
+    try:
+        found = fnd.executive_findings(work, assessment, config)
+        out["findings"] = [f.as_dict() for f in found]
+        fnd.write_summary_page(work, found, {**summary, **out})
+    except Exception as exc:  # noqa: BLE001 - reported in the summary and on the landing page
+        out["deliverable_errors"].append(f"executive summary: {type(exc).__name__}: {exc}")
+        echo(f"  the executive summary could not be built: {exc}")
+    return out
 
 
 def _plan_jobs(notebooks: list[Path], present: set[str], data_path: Path, work: Path, config: Config,
@@ -494,14 +515,22 @@ def describe_error(res: NotebookResult) -> str:
     return f"{res.name}.ipynb, {cell}: {err.get('ename', 'Error')}: {err.get('evalue', '')}".strip()
 
 
-def write_index(out_dir: Path, summary: dict[str, Any]) -> Path:
-    """Write the landing page ``index.html`` from a run summary."""
+def render_template(name: str, **context: Any) -> str:
+    """Render one of the run-folder page templates (landing page, executive summary) with autoescaping."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(export.template_dir() / "cra"), str(_report_templates())]),
         autoescape=True,
     )
+    return env.get_template(name).render(describe_error=_describe_dict, **context)
+
+
+def write_index(out_dir: Path, summary: dict[str, Any]) -> Path:
+    """Write the landing page ``index.html`` from a run summary (executive summary on top)."""
+    from .findings import not_run
+
     tables = sorted(p.name for p in (out_dir / TABLES_DIR).iterdir() if p.suffix in (".csv", ".xlsx"))
-    html = env.get_template("index_page.html.j2").render(s=summary, tables=tables, describe_error=_describe_dict)
+    html = render_template("index_page.html.j2", s=summary, tables=tables, findings=summary.get("findings", []),
+                           not_run=not_run(summary))
     path = out_dir / INDEX_HTML
     path.write_text(html, encoding="utf-8")
     return path

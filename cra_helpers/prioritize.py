@@ -113,6 +113,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import headlines
 from . import schema as S
 from . import steps
 from .assessment import Assessment
@@ -1636,7 +1637,9 @@ def headline_figures(prioritized: pd.DataFrame, concentration_table: pd.DataFram
     if conc is not None and S.REVENUE in conc.index:
         out.append(("Gini of revenue (%)", round(100 * float(conc.at[S.REVENUE, "gini"]), 1)))
     out += [
-        ("Key accounts", int(prioritized[S.KEY_ACCOUNT].sum())),
+        (headlines.KEY_ACCOUNTS.label, int(prioritized[KEY_FLAGGED].sum()) if KEY_FLAGGED in prioritized.columns
+         else int(headlines.key_account_flags(prioritized).sum())),
+        (headlines.KEY_ACCOUNTS_PRIORITIZED.label, int(prioritized[S.KEY_ACCOUNT].sum())),
         (f"{cfg.value_classes[0].name} (value ≤ {cfg.value_classes[0].max}%)",
          int((prioritized[VALUE_CLASS].astype("string") == cfg.value_classes[0].name).sum())),
         ("Contacts per month", round(float(plan["contacts_per_month"].sum()), 1)),

@@ -72,6 +72,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from . import headlines
 from . import schema as S
 from . import stats
 from .assessment import ACCOUNT_NAME_LABEL, Assessment
@@ -989,11 +990,11 @@ def headline_figures(resp: pd.DataFrame, accounts: pd.DataFrame, roll: pd.DataFr
     r = roll.set_index([METRIC, METHOD])[ESTIMATE]
     seg = accounts[SEGMENT].astype("string") if not accounts.empty else pd.Series(dtype="string")
     return [
-        ("Interviews", int(len(resp))),
-        ("Accounts interviewed", int(resp[S.ACCOUNT_ID].nunique())),
+        (headlines.INTERVIEWS.label, int(len(resp))),
+        (headlines.ACCOUNTS_INTERVIEWED.label, int(resp[S.ACCOUNT_ID].nunique())),
         ("NPS, all responses", float(r.get(("NPS", ALL_RESPONSES), np.nan))),
         ("Mean satisfaction", float(r.get(("Satisfaction", ALL_RESPONSES), np.nan))),
         ("Satisfaction index (0-100)", float(r.get(("Satisfaction index", ALL_RESPONSES), np.nan))),
-        ("Accounts at risk", int((seg == AT_RISK).sum())),
-        ("Accounts vulnerable", int((seg == VULNERABLE).sum())),
+        (headlines.SEGMENT_AT_RISK.label, int((seg == AT_RISK).sum())),
+        (headlines.SEGMENT_VULNERABLE.label, int((seg == VULNERABLE).sum())),
     ]

@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from . import paths, style
+from . import headlines, paths, style
 from .config import Config, load_config
 from .outputs import inside, safe_name
 from .safe import escape_html, neutralize_frame
@@ -168,7 +168,10 @@ class Report:
         """Show a row of key figures; with ``headline`` they also go to the landing page."""
         cards = []
         for label, value in items:
-            cards.append(f'<div class="cra-kpi"><div class="v">{escape_html(_fmt(value, 1))}</div><div class="l">{escape_html(label)}</div></div>')
+            tip = headlines.definition(label)
+            title = f' title="{escape_html(tip)}"' if tip else ""
+            cards.append(f'<div class="cra-kpi"{title}><div class="v">{escape_html(_fmt(value, 1))}</div>'
+                         f'<div class="l">{escape_html(label)}</div></div>')
             if headline:
                 self.headline(label, value)
         _display(_HTML(f'<div class="cra-kpis">{"".join(cards)}</div>'))
@@ -179,7 +182,9 @@ class Report:
             value = int(value)
         elif isinstance(value, numbers.Real):
             value = None if math.isnan(float(value)) else round(float(value), 4)
-        self.headlines.append({"label": label, "value": value, "unit": unit})
+        h = headlines.BY_LABEL.get(label)
+        self.headlines.append({"label": label, "value": value, "unit": unit,
+                               "definition": h.definition if h else ""})
 
     def note(self, text: str, kind: str = "info", items: Iterable[str] = ()) -> None:
         """Show a call-out (``kind``: ``info``, ``warn`` or ``bad``), optionally with a bullet list."""
