@@ -295,12 +295,12 @@ def _quotes(data: RunData, ids: object, budget: int) -> tuple[list[Quote], list[
             cands.append((count_words(text), text, who))
             full.append(f"“{text}” ({who})")
     for _, text, who in sorted(cands, key=lambda c: c[0])[:2]:
-        short = shorten(text, 24)
-        need = count_words(short) + count_words(who)
-        if out and need > budget:
+        room = min(24, budget - count_words(who) - 1)  # one word of room for the ellipsis of a cut quote
+        if room < 6:
             break
+        short = shorten(text, room)
         out.append(Quote(short, who))
-        budget -= need
+        budget -= count_words(short) + count_words(who)
     return out, full
 
 

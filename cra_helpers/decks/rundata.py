@@ -69,7 +69,7 @@ class RunData:
         xlsx = self.run_dir / "tables" / "action_plan.xlsx"
         if xlsx.is_file():
             try:
-                df = pd.read_excel(xlsx, sheet_name="Action plan")
+                df = pd.read_excel(xlsx, sheet_name="Action plan", engine="openpyxl")
                 if len(df):
                     return df
             except (OSError, ValueError, KeyError) as exc:
