@@ -32,7 +32,7 @@ its planted polarity (``Sample.verbatim_truth``, written to
 
 Polarity of the verbatims
 -------------------------
-Every verbatim is ``negative`` (a complaint), ``neutral`` (a mixed or factual
+Every verbatim is ``negative`` (a complaint), ``neutral`` (a factual or middling
 remark, or a wish) or ``positive`` (praise), and its tone follows the
 respondent's own ratings, by one rule (:func:`polarity`). On a rating scale
 from ``lo`` to ``hi``, with ``x = (rating - lo) / (hi - lo)``:
