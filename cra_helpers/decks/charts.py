@@ -65,8 +65,8 @@ def driver_bars(drivers: pd.DataFrame, outcome: str, top: int = 6) -> go.Figure:
     fig = drivers_chart(d)
     fig.layout.annotations = ()  # the subplot title repeats the slide title
     fig.update_yaxes(ticktext=None)
-    for trace in fig.data:
-        trace.y = [_wrap(y) for y in trace.y]
+    for trace in fig.data:  # labels are escaped by drivers_chart already: wrap them without escaping again
+        trace.y = ["<br>".join(textwrap.wrap(str(y), 22)[:2]) or str(y) for y in trace.y]
     return for_room(fig)
 
 

@@ -161,9 +161,9 @@ def write_pptx(deck: Deck, path: Path) -> Path:
         for s in deck.slides:
             if s.kind == "title":
                 slide = prs.slides.add_slide(prs.slide_layouts[0])
-                _title(slide, s.title, Inches(2.3), 44, Inches(1.6))
+                _title(slide, s.title, Inches(1.6), 44, Inches(2.6))
                 sub = slide.placeholders[1]
-                sub.left, sub.top, sub.width, sub.height = Inches(0.5), Inches(4.0), SLIDE_W - Inches(1.0), Inches(1.0)
+                sub.left, sub.top, sub.width, sub.height = Inches(0.5), Inches(4.6), SLIDE_W - Inches(1.0), Inches(1.0)
                 sub.text_frame.text = s.subtitle
                 for p in sub.text_frame.paragraphs:
                     p.alignment = PP_ALIGN.LEFT
