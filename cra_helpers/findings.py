@@ -8,6 +8,7 @@ comes from one step and states
 * ``evidence`` — the figures behind it, with their interval and sample size;
 * ``action`` — what to do, taken from the ranked recommendations when one
   addresses it, else a step any client can take;
+* ``short`` — the finding in at most a dozen words, for a slide title or bullet;
 * ``link`` — the report section that proves it (``<step>.html#<heading>``);
 * ``revenue_at_stake`` — the last-period revenue of the accounts the finding
   concerns, in the configured currency (see each builder for which accounts).
@@ -60,6 +61,7 @@ class Finding:
     link: str
     revenue_at_stake: float
     accounts: int
+    short: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The finding as a plain dict (for ``summary.json``)."""
@@ -174,7 +176,8 @@ def _risk(run: _Run) -> list[Finding]:
     evidence = (f"Highest risk: {run.name(top[S.ACCOUNT_ID])}, risk score {F.number(top['risk_score'], 0)} of 100 "
                 f"({reasons}).")
     action = f"Meet the decision-makers of {_names(run, ids[:max(high, 1)])} first, with the actions for their largest gaps."
-    return [Finding("risk", text, evidence, action, section_link("risk"), rev, len(ids))]
+    short = f"{F.plural(len(ids), 'account')} at risk of loss: {F.money(rev, run.cur)} of revenue"
+    return [Finding("risk", text, evidence, action, section_link("risk"), rev, len(ids), short)]
 
 
 def _needs(run: _Run) -> list[Finding]:
@@ -195,7 +198,8 @@ def _needs(run: _Run) -> list[Finding]:
                     f"{F.number(lo, 0)}–{F.number(hi, 0)} scale; gap {F.number(r['gap'])} points (95% CI "
                     f"{F.number(r['gap_ci_low'])} to {F.number(r['gap_ci_high'])}), {F.count(r['n'])} respondents.")
         action = run.action_for(str(r["need"])) or f"Find an action for {r['need']}: none in the action library addresses it."
-        out.append(Finding("need", text, evidence, action, section_link("need"), rev, len(ids)))
+        short = f"{r['need']}: rated {F.number(r['gap'])} points below its importance"
+        out.append(Finding("need", text, evidence, action, section_link("need"), rev, len(ids), short))
     return out
 
 
@@ -224,7 +228,8 @@ def _competitor(run: _Run) -> list[Finding]:
                 f"(95% CI {F.number(-r['ci_high'])} to {F.number(-r['ci_low'])}), {F.count(r['n'])} respondents "
                 f"who rated both, adjusted p {F.p_value(r['p_adjusted'])}.")
     action = run.action_for(need) or f"Learn what {cname} does on {need} and set a target to close the difference."
-    return [Finding("competitor", text, evidence, action, section_link("competitor"), rev, len(ids))]
+    short = f"{cname} leads us by {F.number(diff)} points on {need}"
+    return [Finding("competitor", text, evidence, action, section_link("competitor"), rev, len(ids), short)]
 
 
 def _driver(run: _Run) -> list[Finding]:
@@ -244,7 +249,8 @@ def _driver(run: _Run) -> list[Finding]:
                 f"stated importance {F.number(r['stated_importance'])}, performance {F.number(r['performance_mean'])}; "
                 f"a gap of {F.number(run.config.summary.material_account_gap)}+ points at {F.plural(len(ids), 'account')}.")
     action = run.action_for(str(r["need_name"])) or f"Make {r['need_name']} a priority of the action plan."
-    return [Finding("driver", text, evidence, action, section_link("driver"), rev, len(ids))]
+    short = f"{r['need_name']} moves satisfaction most ({F.percent(r['pct_of_r2'])} of what needs explain)"
+    return [Finding("driver", text, evidence, action, section_link("driver"), rev, len(ids), short)]
 
 
 def _loyalty(run: _Run) -> list[Finding]:
@@ -265,7 +271,8 @@ def _loyalty(run: _Run) -> list[Finding]:
     evidence = (f"NPS {F.number(n['estimate'], 0)} (95% CI {F.number(n['ci_low'], 0)} to {F.number(n['ci_high'], 0)}, "
                 f"{F.count(n['n'])} interviews); accounts by segment: {counts}.{thin}")
     action = "Call back every detractor decision-maker with what will change, before the next wave."
-    return [Finding("loyalty", text, evidence, action, section_link("loyalty"), rev, len(weak))]
+    short = f"NPS {F.number(n['estimate'], 0)}; {len(weak)} of {len(acc)} accounts At risk or Vulnerable"
+    return [Finding("loyalty", text, evidence, action, section_link("loyalty"), rev, len(weak), short)]
 
 
 def _latent(run: _Run) -> list[Finding]:
@@ -286,7 +293,8 @@ def _latent(run: _Run) -> list[Finding]:
     evidence = (f"{F.percent(r['wish_share'], fraction=True)} of these remarks are wishes; the closest rated need is "
                 f"{r['closest_need']} (similarity {F.number(r['similarity'], 2)} of 1).")
     action = "Add it to the next interview guide and check whether an offer would pay."
-    return [Finding("latent", text, evidence, action, section_link("latent"), rev, len(ids))]
+    short = f"Customers ask for \"{r['label']}\", which no rated need covers"
+    return [Finding("latent", text, evidence, action, section_link("latent"), rev, len(ids), short)]
 
 
 def _slice(run: _Run) -> list[Finding]:
@@ -304,7 +312,8 @@ def _slice(run: _Run) -> list[Finding]:
             f"({what}).")
     evidence = f"Accounts: {_names(run, ids, 4)}."
     action = "Name the missing contacts with the account managers before the interviews are planned."
-    return [Finding("slice", text, evidence, action, section_link("slice"), rev, len(ids))]
+    short = f"{F.plural(len(ids), 'key account')} cannot be heard across the slice"
+    return [Finding("slice", text, evidence, action, section_link("slice"), rev, len(ids), short)]
 
 
 def _concentration(run: _Run) -> list[Finding]:
@@ -321,7 +330,8 @@ def _concentration(run: _Run) -> list[Finding]:
             f"on them.")
     evidence = f"Largest: {_names(run, top.sort_values(S.REVENUE, ascending=False)[S.ACCOUNT_ID].astype(str).tolist(), 3)}."
     action = f"Assess every class {first} account in depth, starting with the largest."
-    return [Finding("concentration", text, evidence, action, section_link("concentration"), rev, len(top))]
+    short = f"{F.plural(len(top), 'account')} bring {F.percent(_share(rev, run.total_revenue))} of revenue"
+    return [Finding("concentration", text, evidence, action, section_link("concentration"), rev, len(top), short)]
 
 
 def _suggested(run: _Run) -> list[Finding]:
@@ -338,7 +348,8 @@ def _suggested(run: _Run) -> list[Finding]:
             f"{'is not a key account' if len(ids) == 1 else 'are not key accounts'}: {_names(run, ids)}.")
     evidence = "Selected by revenue class and relationship value (prioritize.key_accounts in the configuration)."
     action = "Decide whether to add them to the key-account programme and to the next assessment."
-    return [Finding("suggested", text, evidence, action, section_link("suggested"), rev, len(ids))]
+    short = f"{F.plural(len(ids), 'account')} to consider as key accounts"
+    return [Finding("suggested", text, evidence, action, section_link("suggested"), rev, len(ids), short)]
 
 
 BUILDERS: tuple[Callable[[_Run], list[Finding]], ...] = (

@@ -464,7 +464,24 @@ def _deliverables(work: Path, assessment: Any, config: Config, summary: dict[str
     except Exception as exc:  # noqa: BLE001 - reported in the summary and on the landing page
         out["deliverable_errors"].append(f"executive summary: {type(exc).__name__}: {exc}")
         echo(f"  the executive summary could not be built: {exc}")
+    out.update(_decks(work, config, {**summary, **out}, echo, out["deliverable_errors"]))
     return out
+
+
+def _decks(work: Path, config: Config, summary: dict[str, Any], echo: Callable[[str], None],
+           errors: list[str]) -> dict[str, Any]:
+    """The workshop decks (HTML and PowerPoint); a failure is recorded, never fatal to the run."""
+    from .decks import write_decks
+
+    t0 = time.perf_counter()
+    try:
+        written = write_decks(work, summary, config)
+    except Exception as exc:  # noqa: BLE001 - the notebooks' reports stand without the decks
+        errors.append(f"workshop decks: {exc}")
+        echo(f"  the workshop decks could not be built: {exc}")
+        return {"decks": []}
+    echo(f"  decks    {', '.join(p.name for p in written)} ({time.perf_counter() - t0:.1f} s)")
+    return {"decks": [str(p.relative_to(work)) for p in written]}
 
 
 def _plan_jobs(notebooks: list[Path], present: set[str], data_path: Path, work: Path, config: Config,

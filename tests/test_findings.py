@@ -64,6 +64,7 @@ def test_the_summary_has_five_to_eight_findings_ordered_by_revenue(sample_run):
     assert 5 <= len(found) <= 8
     for f in found:
         assert {"text", "evidence", "action", "link"} <= set(f) and all(f[k] for k in ("text", "evidence", "action"))
+        assert 3 <= len(f["short"].split()) <= 14, f["short"]  # fits a slide bullet
     stakes = [f["revenue_at_stake"] for f in found]
     assert stakes == sorted(stakes, reverse=True)
     assert not s["deliverable_errors"]
