@@ -91,14 +91,15 @@ def test_html_offline_every_slide(run, browser):
             page.wait_for_function("() => { const s = Reveal.getCurrentSlide(); const f = s.querySelector('.cra-figure');"
                                    " return !f || f.querySelector('svg.main-svg'); }", timeout=10000)
             info = page.evaluate("""() => {
-              const s = Reveal.getCurrentSlide(), box = s.getBoundingClientRect(), sc = Reveal.getScale();
+              const s = Reveal.getCurrentSlide(), box = s.getBoundingClientRect();
               const clone = s.cloneNode(true); clone.querySelectorAll('aside.notes, .cra-figure').forEach(e => e.remove());
               const out = Array.from(s.querySelectorAll('h1, h2, li, blockquote, .cra-kpi, .cra-chart')).filter(e => {
                 const r = e.getBoundingClientRect(); return r.bottom > box.bottom + 1 || r.right > box.right + 1; }).length;
               const sizes = Array.from(s.querySelectorAll('li, blockquote, .cra-kpi .l, .cra-subtitle'))
                                .map(e => parseFloat(getComputedStyle(e).fontSize));
               return {title: (s.querySelector('h1, h2') || {}).textContent || '', text: clone.textContent,
-                      figures: s.querySelectorAll('.cra-figure').length, drawn: s.querySelectorAll('.cra-figure svg.main-svg').length,
+                      figures: s.querySelectorAll('.cra-figure').length,
+                      drawn: Array.from(s.querySelectorAll('.cra-figure')).filter(f => f.querySelector('svg.main-svg')).length,
                       notes: (s.querySelector('aside.notes') || {}).textContent || '', clipped: out,
                       minFont: sizes.length ? Math.min(...sizes) : 99, idx: Reveal.getIndices().h};
             }""")
@@ -122,7 +123,7 @@ def test_print_pdf_view(run, browser):
     page.goto((folder / "decks" / "leadership.html").as_uri() + "?print-pdf")
     page.wait_for_function("window.Reveal && Reveal.isReady()")
     assert page.evaluate("Reveal.isPrintView()")
-    page.wait_for_function("document.querySelectorAll('.cra-figure').length === document.querySelectorAll('.cra-figure svg.main-svg').length")
+    page.wait_for_function("Array.from(document.querySelectorAll('.cra-figure')).every(f => f.querySelector('svg.main-svg'))")
     assert len(page.pdf(width="1280px", height="720px")) > 10_000
     ctx.close()
 
