@@ -65,7 +65,7 @@ def _findings(data: RunData) -> list[Slide]:
     for f in findings:
         if not isinstance(f, dict) or not f.get("text"):
             continue
-        items.append(shorten(str(f["text"]), 18))
+        items.append(shorten(str(f.get("short") or f["text"]), 18))  # the finding's slide form when it has one
         parts = [str(f.get("text"))]
         if f.get("evidence"):
             parts.append(f"Evidence: {f['evidence']}")
