@@ -1106,9 +1106,9 @@ def _account_needs(a: Assessment, account_id: str, rn: pd.DataFrame, portfolio: 
 
 def _side(rows: pd.DataFrame, tone: str, k: int) -> tuple[str, str]:
     """The ``k`` strongest distinct remarks of one tone: ids (``;``) and texts (`` | ``), as need_evidence gives them."""
-    r = rows[(rows["sentiment"] == tone) & ~rows["duplicate"].astype(bool)]
-    r = r.assign(_strength=r["sentiment_score"].abs(), _fit=r["fit"].fillna(0))
-    r = r.sort_values(["_strength", "_fit", S.VERBATIM_ID], ascending=[False, False, True], kind="stable")
+    r = rows[rows["sentiment"] == tone]
+    r = r.assign(_dup=r["duplicate"].astype(bool), _strength=r["sentiment_score"].abs(), _fit=r["fit"].fillna(0))
+    r = r.sort_values(["_dup", "_strength", "_fit", S.VERBATIM_ID], ascending=[True, False, False, True], kind="stable")
     texts = r[S.TEXT].astype(str).tolist()
     keep = distinct_texts(texts)[:k]
     chosen = r.iloc[keep]
@@ -1352,7 +1352,8 @@ def one_pager(a: Assessment, account_id: str, risk: pd.DataFrame, acc_gaps: pd.D
     gaps = words.dropna(subset=["gap"]).head(top_gaps)
     top = pd.DataFrame({"need": gaps["need"], "importance": gaps[S.IMPORTANCE].round(1), "performance": gaps[S.PERFORMANCE].round(1),
                         "gap": gaps["gap"].round(1), "n": gaps["n"].astype(int), "what_hurts": gaps["what_hurts"],
-                        "what_works": gaps["what_works"], "stance": gaps["stance"], "words_note": gaps["words_note"]}).reset_index(drop=True)
+                        "what_works": gaps["what_works"], "stance": gaps["stance"], "quadrant": gaps["quadrant"],
+                        "words_note": gaps["words_note"]}).reset_index(drop=True)
     quotes = account_quotes(a, account_id, n=n_quotes, sentiment=sentiment, words=words, top_gaps=top_gaps)
     acts = account_actions(recs, impact, words, float(acc[S.REVENUE]), library)
     reasons = [] if row is None else str(row["reasons"]).split("; ")

@@ -91,6 +91,7 @@ ONE_PAGER_CSS = """
 .cra-onepager ul{margin:2px 0 6px;padding-left:18px}
 .cra-onepager table.cra-table{width:100%;table-layout:auto;font-size:12.5px;margin:4px 0}
 .cra-onepager table.cra-table td,.cra-onepager table.cra-table th{padding:3px 6px;overflow-wrap:anywhere}
+.cra-onepager table.cra-table th{overflow-wrap:normal;word-break:normal}
 .cra-onepager blockquote{margin:6px 0;padding:4px 10px;border-left:3px solid #c9d3de;font-size:13px;line-height:1.4}
 .cra-onepager blockquote footer{font-style:normal;font-size:11.5px;color:#5b6775;margin-top:2px}
 .cra-onepager .op-note{font-size:12px;color:#5b6775;margin:2px 0}
@@ -124,6 +125,12 @@ def _quotes_html(quotes: pd.DataFrame, internal: bool) -> str:
     return "".join(out)
 
 
+def _reads_as(stance: str, quadrant: str) -> str:
+    """How the numbers read for a need at the account, named as the quote rule uses it."""
+    word = {"gap": "a gap", "strength": "a strength"}.get(str(stance), "neither")
+    return f"{word} ({quadrant})" if quadrant else word
+
+
 def one_pager_html(page: dict, currency: str = "", scale: str = "") -> str:
     """The internal page of one key account: status, risk and reasons, largest gaps, its own words, its actions.
 
@@ -149,6 +156,7 @@ def one_pager_html(page: dict, currency: str = "", scale: str = "") -> str:
     g = page["top_gaps"]
     gaps = pd.DataFrame({"Need": g["need"], f"Importance{sc}": g["importance"], f"Performance{sc}": g["performance"],
                          "Gap": g["gap"], "Rated by": g["n"],
+                         "Reads as": [_reads_as(st, q) for st, q in zip(g["stance"], g.get("quadrant", [""] * len(g)))],
                          "Remarks: what hurts / works": [f"{h} / {w}" for h, w in zip(g["what_hurts"], g["what_works"])]})
     notes = "".join(f'<p class="op-note">{escape_html(n)}: {escape_html(t)}</p>'
                     for n, t in zip(g["need"], g["words_note"]) if t)
