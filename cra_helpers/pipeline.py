@@ -464,6 +464,14 @@ def _deliverables(work: Path, assessment: Any, config: Config, summary: dict[str
     except Exception as exc:  # noqa: BLE001 - reported in the summary and on the landing page
         out["deliverable_errors"].append(f"executive summary: {type(exc).__name__}: {exc}")
         echo(f"  the executive summary could not be built: {exc}")
+    try:
+        from .customer import write_customer_outputs
+
+        written = write_customer_outputs(work, assessment, config, summary["date"])
+        out["customer"] = [str(p.relative_to(work)) for p in written]
+    except Exception as exc:  # noqa: BLE001 - reported in the summary and on the landing page
+        out["deliverable_errors"].append(f"customer report: {type(exc).__name__}: {exc}")
+        echo(f"  the customer report could not be built: {exc}")
     out.update(_decks(work, config, {**summary, **out}, echo, out["deliverable_errors"]))
     return out
 
