@@ -19,8 +19,6 @@ def words(sample):
     return tree, table, polarity
 
 
-@pytest.mark.xfail(strict=True, reason="the sentiment model calls one planted-positive 'Lead times' remark negative "
-                   "(agreement with the planted polarity is 0.55, target 0.90): issue 11 is open")
 def test_quotes_beside_concentrate_here_are_complaints(words):
     tree, table, polarity = words
     assert tree.sentiment_method == "minilm-logreg"
