@@ -95,6 +95,8 @@ def template(out: Path, force: bool) -> None:
 @click.option("--notebooks", "notebooks_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None, help="Folder of notebooks to run (default: the project's notebooks/).")
 @click.option("--inline-plotly", is_flag=True, help="Put plotly.js inside every page (for sending one report on its own) instead of one shared local file.")
 @click.option("--partial", is_flag=True, help="When a notebook fails, publish the run in place anyway, marked partial (default: beside it as <out>-failed).")
+@click.option("--plan", "plan", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Action-plan workbook of an earlier run, filled in by its owners: its progress goes into this run's summary.")
 def run(
     data: Path | None,
     out: Path | None,
@@ -104,6 +106,7 @@ def run(
     notebooks_dir: Path | None,
     inline_plotly: bool,
     partial: bool,
+    plan: Path | None,
 ) -> None:
     """Run the notebooks on an assessment and publish offline HTML reports."""
     from .pipeline import run_pipeline
@@ -118,6 +121,7 @@ def run(
         plotly_js="inline" if inline_plotly else "shared",
         echo=click.echo,
         partial=partial,
+        plan=plan,
     )
     click.echo(f"Reports: {result.index_path}")
     if not result.ok:

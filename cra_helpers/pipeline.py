@@ -316,6 +316,7 @@ def run_pipeline(
     plotly_js: export.PlotlyMode = "shared",
     echo: Callable[[str], None] = print,
     partial: bool = False,
+    plan: str | Path | None = None,
 ) -> RunResult:
     """Run the analysis notebooks on an assessment and publish the reports.
 
@@ -369,12 +370,12 @@ def run_pipeline(
     """
     with _Signals() as sig:
         _check_signal(sig, "while starting")
-        return _run(data, out, config_path, only, workers, notebooks_dir, plotly_js, echo, partial, sig)
+        return _run(data, out, config_path, only, workers, notebooks_dir, plotly_js, echo, partial, sig, plan)
 
 
 def _run(data: str | Path | None, out: str | Path | None, config_path: str | Path | None, only: list[str] | None,
          workers: int | None, notebooks_dir: str | Path | None, plotly_js: export.PlotlyMode,
-         echo: Callable[[str], None], partial: bool, sig: _Signals) -> RunResult:
+         echo: Callable[[str], None], partial: bool, sig: _Signals, plan: str | Path | None = None) -> RunResult:
     """The body of :func:`run_pipeline`, with the signal flag installed."""
     from .loader import load_assessment
 
@@ -385,6 +386,7 @@ def _run(data: str | Path | None, out: str | Path | None, config_path: str | Pat
     default_out = out is None
 
     notebooks = discover(nb_dir, only)
+    progress = _plan_progress(plan) if plan else None  # a bad workbook stops the run before any work
     assessment = load_assessment(data_path, config=config)
     present = set(assessment.tables)
     ensure_kernel(config.pipeline.kernel_name)
@@ -428,6 +430,7 @@ def _run(data: str | Path | None, out: str | Path | None, config_path: str | Pat
             "partial": not ok,
             "seconds": round(time.perf_counter() - t_start, 2),
             "notebooks": [asdict(r) for r in ordered],
+            "plan_progress": progress,
         }
         summary.update(_deliverables(work, assessment, config, summary, echo))
         (work / SUMMARY_JSON).write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
@@ -445,6 +448,22 @@ def _run(data: str | Path | None, out: str | Path | None, config_path: str | Pat
             kept = f"{target} is unchanged" if target.exists() else f"nothing was published at {target}"
             echo(f"Some reports failed: this run is at {published}; {kept} (use --partial to publish a partial run in place).")
     return RunResult(published, published / INDEX_HTML, published / SUMMARY_JSON, ordered, summary["seconds"])
+
+
+def _plan_progress(plan: str | Path) -> dict[str, Any]:
+    """Progress of a filled-in action-plan workbook, for the summary (located errors on bad cells)."""
+    from .actions import plan_progress, progress_headlines, read_action_plan
+
+    table = plan_progress(read_action_plan(plan))
+    at = table.attrs
+    return {
+        "source": Path(plan).name,
+        "today": at.get("today"),
+        "headlines": [{"label": lab, "value": (None if isinstance(v, float) and v != v else v), "unit": unit}
+                      for lab, v, unit in progress_headlines(table)],
+        "by_status": table[["status", "actions", "overdue"]].to_dict(orient="records"),
+        "overdue_actions": list(at.get("overdue_actions", [])),
+    }
 
 
 def _deliverables(work: Path, assessment: Any, config: Config, summary: dict[str, Any],

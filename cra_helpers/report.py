@@ -164,16 +164,17 @@ class Report:
         """Show a paragraph of plain text (escaped; no markup is interpreted)."""
         _display(_HTML(f"<p>{escape_html(text)}</p>"))
 
-    def kpis(self, items: Iterable[tuple[str, Any]], headline: bool = True) -> None:
-        """Show a row of key figures; with ``headline`` they also go to the landing page."""
+    def kpis(self, items: Iterable[tuple[Any, ...]], headline: bool = True) -> None:
+        """Show a row of key figures ``(label, value)`` or ``(label, value, unit)``; with ``headline`` they also go to the landing page."""
         cards = []
-        for label, value in items:
+        for item in items:
+            label, value, unit = (tuple(item) + ("",))[:3]
             tip = headlines.definition(label)
             title = f' title="{escape_html(tip)}"' if tip else ""
             cards.append(f'<div class="cra-kpi"{title}><div class="v">{escape_html(_fmt(value, 1))}</div>'
                          f'<div class="l">{escape_html(label)}</div></div>')
             if headline:
-                self.headline(label, value)
+                self.headline(label, value, unit)
         _display(_HTML(f'<div class="cra-kpis">{"".join(cards)}</div>'))
 
     def headline(self, label: str, value: Any, unit: str = "") -> None:
@@ -211,13 +212,20 @@ class Report:
             src = f'<div class="cra-caption">Full table: tables/{escape_html(name)}.csv</div>' if name else ""
             _display(_HTML(html_table(df, max_rows=max_rows, digits=digits) + cap + src))
 
-    def save_table(self, df: pd.DataFrame, name: str) -> Path:
-        """Write ``df`` to ``tables/<name>.csv`` (UTF-8, text neutralised against formulas)."""
-        path = inside(self.out_dir, self.out_dir / TABLES_DIR / f"{safe_name(name)}.csv")
+    def save_table(self, df: pd.DataFrame, name: str) -> None:
+        """Write ``df`` to ``tables/<name>.csv`` (UTF-8, text neutralised against formulas).
+
+        Returns nothing, so a notebook cell ending with it shows no path
+        (:meth:`table_path` gives the file's path).
+        """
+        path = self.table_path(name)
         neutralize_frame(df).to_csv(path, index=False, encoding="utf-8")
         if name not in self.tables:
             self.tables.append(name)
-        return path
+
+    def table_path(self, name: str) -> Path:
+        """Path of ``tables/<name>.csv`` in the report folder (always inside it)."""
+        return inside(self.out_dir, self.out_dir / TABLES_DIR / f"{safe_name(name)}.csv")
 
     def html(self, markup: str) -> None:
         """Show HTML built by a package function (which has escaped every text from the data)."""

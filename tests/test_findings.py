@@ -176,3 +176,48 @@ def test_findings_skip_what_does_not_hold(tmp_path, sample):
                    "ci_low": -4.0, "ci_high": 0.1, "p_adjusted": 0.2, "significant": False, "weighted_difference": -1.6,
                    "verdict": "we lose"}]).to_csv(tables / "gap_competitors.csv", index=False)
     assert findings.executive_findings(tmp_path, sample, load_config()) == []
+
+
+# ---------------------------------------------------------------------------- the action plan read back
+@pytest.mark.slow
+def test_next_run_shows_the_progress_of_a_filled_in_plan(sample_run, tmp_path):
+    import subprocess
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(Path(sample_run.out_dir) / "tables" / "action_plan.xlsx")
+    ws = wb["Action plan"]
+    head = [c.value for c in ws[1]]
+    status, progress = head.index("Status") + 1, head.index("Progress (%)") + 1
+    n = sum(1 for r in range(2, ws.max_row + 1) if ws.cell(r, head.index("Action") + 1).value)
+    for row, (st, pct) in zip((2, 3, 4), (("done", 100), ("done", 100), ("dropped", 0))):
+        ws.cell(row, status).value, ws.cell(row, progress).value = st, pct
+    filled = tmp_path / "filled.xlsx"
+    wb.save(filled)
+    result = run_pipeline(out=tmp_path / "out", only=["00_overview"], plan=filled, echo=lambda _l: None)
+    heads = {h["label"]: h["value"] for h in _summary(result)["plan_progress"]["headlines"]}
+    assert heads["Actions in the plan"] == n and heads["Actions done"] == 2
+    assert heads["Share of actions done"] == pytest.approx(100 * 2 / (n - 1))
+    index = html_lib.unescape((tmp_path / "out" / "index.html").read_text(encoding="utf-8"))
+    assert f"Actions done 2 · Share of actions done {100 * 2 / (n - 1):.0f}%" in index
+
+    ws.cell(5, status).value = "finished??"
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    import sys
+
+    proc = subprocess.run([str(Path(sys.executable).with_name("cra")), "run", "--only", "00_overview",
+                           "--plan", str(bad), "--out", str(tmp_path / "out2")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "row 5" in proc.stderr and "'Status'" in proc.stderr and "finished??" in proc.stderr
+    assert not (tmp_path / "out2").exists()
+
+
+@pytest.mark.slow
+def test_no_paths_or_python_reprs_reach_a_report(sample_run):
+    pattern = re.compile(r"PosixPath\(|WindowsPath\(|object at 0x[0-9a-f]+|<bound method|Traceback \(most recent")
+    for page in Path(sample_run.out_dir).rglob("*.html"):
+        if "_executed" in page.parts:
+            continue
+        found = pattern.findall(page.read_text(encoding="utf-8"))
+        assert not found, (page.name, found[:3])
