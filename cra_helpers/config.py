@@ -533,8 +533,10 @@ class RiskRule(_Strict):
         needs) that scores the competitor component 1.
     sales_full_drop_pct
         Revenue drop over the sales history (%) that scores the sales component 1.
-    negative_compound
-        A verbatim whose VADER compound score is at or below this is negative.
+
+    The negative-remarks component counts the remarks that
+    :func:`cra_helpers.sentiment.classify` (or the needs tree, when it ran)
+    calls negative; it has no threshold of its own.
     """
 
     weights: RiskWeights = RiskWeights()
@@ -542,7 +544,6 @@ class RiskRule(_Strict):
     medium: float = Field(40, ge=0, le=100)
     competitor_full_points: float = Field(2.0, gt=0)
     sales_full_drop_pct: float = Field(50.0, gt=0, le=100)
-    negative_compound: float = Field(-0.05, ge=-1, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> "RiskRule":
