@@ -14,7 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["money", "percent", "p_value", "count", "plural", "number", "header", "headers", "people_table"]
+__all__ = [
+    "money", "percent", "p_value", "count", "plural", "number", "header", "headers", "people_table",
+    "NAMES", "column_header", "column_kind", "cell",
+]
 
 
 def _missing(x: Any) -> bool:
@@ -97,7 +100,7 @@ def number(x: float | None, digits: int = 1) -> str:
 
 _WORDS = {
     "id": "ID", "nps": "NPS", "ci": "CI", "pct": "%", "n": "n", "abc": "ABC", "otif": "OTIF", "ppm": "ppm",
-    "r2": "R²", "p": "p",
+    "r2": "R²", "p": "p", "top2": "top-2-box", "hhi": "HHI", "a": "A", "b": "B",
 }
 
 
@@ -155,3 +158,143 @@ def people_table(frame: pd.DataFrame, names: dict[str, str] | None = None, share
         elif pd.api.types.is_float_dtype(out[c]):
             out[c] = out[c].map(lambda v: number(v, digits))
     return headers(out, names)
+
+
+#: Headers of result columns where :func:`header` alone does not read well (column name → words).
+NAMES: dict[str, str] = {
+    "abc_class": "ABC class",
+    "needed_by": "Needed by",
+    "top_5pct_share": "Top 5% share",
+    "top_10pct_share": "Top 10% share",
+    "top_20pct_share": "Top 20% share",
+    "hhi": "HHI (0–10,000)",
+    "gini": "Gini",
+    "rank_1": "Ranked first",
+    "pct_of_r2": "% of R²",
+    "pct_ci_low": "% of R², CI low",
+    "pct_ci_high": "% of R², CI high",
+    "top2_pct": "Top-2-box %",
+    "top2_ci_low": "Top-2-box CI low (%)",
+    "top2_ci_high": "Top-2-box CI high (%)",
+    "n_interviews": "Interviews",
+    "n_respondents": "Respondents",
+    "n_group": "n (group)",
+    "n_a": "n (A)",
+    "n_b": "n (B)",
+    "mean_a": "Mean (A)",
+    "mean_b": "Mean (B)",
+    "site_a": "Site A",
+    "site_b": "Site B",
+    "location_a": "Location A",
+    "location_b": "Location B",
+    "diff": "Difference",
+    "cliffs_delta": "Cliff's delta",
+    "h": "Kruskal–Wallis H",
+    "epsilon_squared": "ε²",
+    "p_holm": "p (Holm)",
+    "p_adjusted": "p (adjusted)",
+    "p_value": "p",
+    "nps_all": "NPS (all responses)",
+    "nps_account_avg": "NPS (account average)",
+    "nps_role_weighted": "NPS (role-weighted)",
+    "satisfaction_role_weighted": "Satisfaction (role-weighted)",
+    "competitor_id": "Competitor",
+    "us": "Us",
+    "them": "Them",
+}
+
+_P = re.compile(r"^(p|p_value|p_adjusted|p_holm|p_.+|.+_p)$")
+_SHARE = re.compile(r"^(share|share_.+|.+_share)$")
+_PCT = re.compile(r"^(pct|pct_.+|.+_pct|percent|percent_.+|.+_percent)$")
+_COUNT = re.compile(
+    r"^(n|n_.+|.+_n|count|count_.+|.+_count|rank|rank_.+|.+_rank"
+    r"|rows|accounts|contacts|interviews|ratings|verbatims|locations|sites|groups|periods|gaps|points|remarks"
+    r"|key_accounts|to_interview|needs_worse|needs_better|[a-z]+_(known|interviewed)|[abc]_accounts)$",
+    re.IGNORECASE,
+)
+#: Columns read on a 0–100 scale although their name does not say so.
+_PCT_NAMES = {"top2_ci_low", "top2_ci_high", "pct_ci_low", "pct_ci_high"}
+
+
+def column_header(column: Any, names: dict[str, str] | None = None) -> str:
+    """The header people read for ``column``: ``names`` first, then :data:`NAMES`, then :func:`header`.
+
+    >>> column_header("p_holm"), column_header("abc_class"), column_header("need_id")
+    ('p (Holm)', 'ABC class', 'Need ID')
+    """
+    key = str(column)
+    if names and key in names:
+        return names[key]
+    return NAMES.get(key) or header(key)
+
+
+def column_kind(column: Any, values: pd.Series | None = None) -> str:
+    """How a numeric column is shown, from its name (and values): ``"p"``, ``"fraction"``, ``"percent"``, ``"count"`` or ``"number"``.
+
+    - ``"p"``: p-values (``p``, ``p_value``, ``p_adjusted``, ``p_holm``, ``p_*``), shown by :func:`p_value`;
+    - ``"fraction"``: shares stored as 0–1 (``share``, ``share_*``, ``*_share``), shown as %;
+      a share column with a value above 1 is read as 0–100 (``"percent"``);
+    - ``"percent"``: 0–100 values (``*_pct``, ``pct_*``), shown as %;
+    - ``"count"``: counts (``n``, ``n_*``, ``count*``, ``accounts``, ``interviews``, …) and any column
+      whose values are all whole numbers, shown without decimals and with thousands separators;
+      a count-named column with fractional values stays a ``"number"``.
+
+    >>> column_kind("p_holm"), column_kind("revenue_share"), column_kind("performance_top2_pct"), column_kind("n_interviews")
+    ('p', 'fraction', 'percent', 'count')
+    >>> column_kind("contacts_per_year", pd.Series([52.0, 12.0])), column_kind("mean", pd.Series([6.5, 7.0]))
+    ('count', 'number')
+    """
+    name = str(column).strip().lower()
+    vals = None
+    if values is not None:
+        vals = pd.to_numeric(values, errors="coerce").dropna()
+        vals = vals[vals.map(lambda v: math.isfinite(float(v)))]
+    whole = vals is not None and len(vals) > 0 and bool((vals == vals.round()).all())
+    if _P.match(name):
+        return "p"
+    if name in _PCT_NAMES:
+        return "percent"
+    if _SHARE.match(name):
+        return "percent" if vals is not None and len(vals) and float(vals.abs().max()) > 1.0 + 1e-9 else "fraction"
+    if _PCT.match(name):
+        return "percent"
+    if _COUNT.match(name):
+        return "count" if vals is None or len(vals) == 0 or whole else "number"
+    if whole:
+        return "count"
+    return "number"
+
+
+def cell(value: Any, kind: str, digits: int = 2) -> str | None:
+    """``value`` formatted as a column of ``kind`` (see :func:`column_kind`); ``None`` when it is not a number.
+
+    >>> cell(1.7e-12, "p"), cell(0.2, "fraction"), cell(8.2, "percent"), cell(1234.0, "count"), cell(6.478, "number", 1)
+    ('< 0.001', '20%', '8.2%', '1,234', '6.5')
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        import numpy as np
+
+        if isinstance(value, np.bool_):
+            return None
+    except ImportError:  # pragma: no cover - numpy comes with pandas
+        pass
+    if not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+        return None
+    if isinstance(value, str):
+        return None
+    if _missing(value):
+        return "–"
+    v = float(value)
+    if not math.isfinite(v):
+        return "–"
+    if kind == "p":
+        return p_value(v)
+    if kind == "fraction":
+        return percent(v, 1 if abs(v) < 0.1 and v != 0 else 0, fraction=True)
+    if kind == "percent":
+        return percent(v, 1 if abs(v) < 10 and not float(v).is_integer() else 0)
+    if kind == "count":
+        return count(v)
+    return number(v, digits)

@@ -52,7 +52,14 @@ def _fmt(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
-def html_table(df: pd.DataFrame, max_rows: int | None = DEFAULT_MAX_ROWS, digits: int = 2, index: bool = False) -> str:
+def html_table(
+    df: pd.DataFrame,
+    max_rows: int | None = DEFAULT_MAX_ROWS,
+    digits: int = 2,
+    index: bool = False,
+    people: bool = False,
+    names: dict[str, str] | None = None,
+) -> str:
     """Render ``df`` as an escaped, readable HTML table (numbers right-aligned).
 
     Parameters
@@ -65,21 +72,53 @@ def html_table(df: pd.DataFrame, max_rows: int | None = DEFAULT_MAX_ROWS, digits
         Decimals for non-integer numbers.
     index
         Include the index as leading column(s).
+    people
+        Format for people: headers in words (:func:`cra_helpers.formatting.column_header`),
+        p-values as ``"< 0.001"``, shares (0–1) and ``*_pct`` columns (0–100) as %, counts
+        as whole numbers with thousands separators (:func:`cra_helpers.formatting.column_kind`).
+        Text cells (ids such as ``A005``) are shown as they are. Only the display changes.
+    names
+        With ``people``: headers to use instead of the generated ones (column name → header).
+
+    Returns
+    -------
+    str
+        ``<div class="cra-table-wrap">`` (scrolls sideways when the table is wider than the page)
+        holding the table, then a caption when rows were left out.
     """
+    from . import formatting
+
     frame = df.reset_index() if index else df
     shown = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns]
-    head = "".join(f'<th class="{"num" if n else ""}">{escape_html(c)}</th>' for c, n in zip(frame.columns, numeric))
+    if people:
+        kinds = [formatting.column_kind(c, frame.iloc[:, i]) if n else None for i, (c, n) in enumerate(zip(frame.columns, numeric))]
+        titles = [formatting.column_header(c, names) for c in frame.columns]
+    else:
+        kinds = [None] * len(frame.columns)
+        titles = [str(c) for c in frame.columns]
+
+    def show(v: Any, kind: str | None) -> str:
+        if kind is not None:
+            text = formatting.cell(v, kind, digits)
+            if text is not None:
+                return text
+        return _fmt(v, digits)
+
+    head = "".join(f'<th class="{"num" if n else ""}">{escape_html(t)}</th>' for t, n in zip(titles, numeric))
     rows = []
     for rec in shown.itertuples(index=False, name=None):
         cells = "".join(
-            f'<td class="{"num" if n else ""}">{escape_html(_fmt(v, digits))}</td>' for v, n in zip(rec, numeric)
+            f'<td class="{"num" if n else ""}">{escape_html(show(v, k))}</td>' for v, n, k in zip(rec, numeric, kinds)
         )
         rows.append(f"<tr>{cells}</tr>")
     more = ""
     if len(shown) < len(frame):
         more = f'<div class="cra-caption">Showing {len(shown):,} of {len(frame):,} rows; the full table is in the CSV.</div>'
-    return f'<table class="cra-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}'
+    return (
+        f'<div class="cra-table-wrap"><table class="cra-table"><thead><tr>{head}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></div>{more}'
+    )
 
 
 class _HTML:
@@ -203,14 +242,21 @@ class Report:
         max_rows: int | None = DEFAULT_MAX_ROWS,
         digits: int = 2,
         show: bool = True,
+        people: bool = True,
+        names: dict[str, str] | None = None,
     ) -> None:
-        """Show ``df`` as an escaped HTML table; with ``name``, also write ``tables/<name>.csv``."""
+        """Show ``df`` as an escaped HTML table; with ``name``, also write ``tables/<name>.csv``.
+
+        The CSV keeps the machine column names and raw values; only the shown table is
+        formatted for people (``people=True``: headers in words, shares as %, p-values as
+        ``"< 0.001"``, whole-number counts; ``names`` overrides headers). See :func:`html_table`.
+        """
         if name:
             self.save_table(df, name)
         if show:
             cap = f'<div class="cra-caption">{escape_html(caption)}</div>' if caption else ""
             src = f'<div class="cra-caption">Full table: tables/{escape_html(name)}.csv</div>' if name else ""
-            _display(_HTML(html_table(df, max_rows=max_rows, digits=digits) + cap + src))
+            _display(_HTML(html_table(df, max_rows=max_rows, digits=digits, people=people, names=names) + cap + src))
 
     def save_table(self, df: pd.DataFrame, name: str) -> None:
         """Write ``df`` to ``tables/<name>.csv`` (UTF-8, text neutralised against formulas).
