@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from .. import headlines
 from . import charts
 from .model import (MAX_WORDS, Deck, Quote, Slide, chunk_items, count_words, fmt_int, fmt_money, fmt_num, fmt_pct,
                     fmt_signed, finite, shorten)
@@ -86,7 +87,7 @@ def _situation(data: RunData) -> Slide:
     if pr is not None and "key_account" in pr:
         n_key = int(pr["key_account"].astype(str).str.lower().eq("true").sum())
     else:
-        n_key = data.headline("00_overview", "Key accounts")
+        n_key = data.headline("00_overview", headlines.KEY_ACCOUNTS.label)
     n_int = data.headline("00_overview", "Interviews")
     n_int_acc = data.headline("00_overview", "Accounts interviewed")
     kpis = [(fmt_int(n_acc), "accounts"), (fmt_int(n_key), "key accounts"), (fmt_int(n_int), "interviews"),
@@ -165,7 +166,7 @@ def _loyalty(data: RunData) -> Slide:
             weak = shares.get("At risk", 0) + shares.get("Vulnerable", 0)
             kpis.append((fmt_pct(weak), "of respondents vulnerable or at risk"))
             notes.append("Loyalty segments of respondents: " + ", ".join(f"{k} {v:.0f}%" for k, v in shares.items()) + f" (n = {len(seg)}).")
-    nat = data.headline("02_quantitative", "Accounts at risk")
+    nat = data.headline("02_quantitative", headlines.SEGMENT_AT_RISK.label)
     if finite(nat):
         bullets.append(f"{fmt_int(nat)} accounts are at risk by their loyalty segment.")
     return Slide(title="Loyalty: how firmly customers stay with us", kpis=kpis, bullets=bullets, notes=" ".join(notes))

@@ -64,17 +64,37 @@ class RunData:
             self._cache[name] = df if df is not None and len(df) else None
         return self._cache[name]
 
+    # Deck names of the plan's columns, by the keys of cra_helpers.actions.plan_columns.
+    PLAN_KEYS = {"rank": "rank", "action": "action", "needs": "needs", "owner": "owner", "due": "due_date",
+                 "rating_measure": "metric", "rating_baseline": "baseline", "rating_target": "target",
+                 "accounts": "accounts_affected", "internal": "internal_communication",
+                 "customer": "communication_to_customer", "action_id": "action_id"}
+
     def action_plan(self) -> pd.DataFrame | None:
-        """The action plan with its communication columns (from ``action_plan.xlsx`` when present)."""
+        """The action plan with its communication columns (from ``action_plan.xlsx`` when present).
+
+        The workbook's headers are in words (:func:`cra_helpers.actions.plan_columns`);
+        they are renamed to the short names the slides use (:data:`PLAN_KEYS`).
+        """
+        from ..actions import plan_columns
+
+        words = plan_columns(self.config)
+        rename = {words[k]: v for k, v in self.PLAN_KEYS.items() if k in words}
         xlsx = self.run_dir / "tables" / "action_plan.xlsx"
+        df = None
         if xlsx.is_file():
             try:
                 df = pd.read_excel(xlsx, sheet_name="Action plan", engine="openpyxl")
-                if len(df):
-                    return df
             except (OSError, ValueError, KeyError) as exc:
                 log.warning("decks: %s cannot be read (%s)", xlsx, exc)
-        return self.table("action_plan")
+        if df is None or not len(df):
+            df = self.table("action_plan")
+        if df is None or not len(df):
+            return None
+        df = df.rename(columns=rename)
+        if "due_date" in df:
+            df["due_date"] = pd.to_datetime(df["due_date"], errors="coerce").dt.date.astype("string").fillna("–")
+        return df
 
     def why_missing(self, *tables: str) -> str:
         """One sentence saying why none of ``tables`` is in this run."""
