@@ -178,3 +178,15 @@ def test_reveal_missing_is_clear(tmp_path):
         reveal_assets(tmp_path)
     assert isinstance(err.value, CraError) and err.value.exit_code == EXIT_ENVIRONMENT
     assert "make env" in str(err.value)
+
+
+def test_full_run_fills_every_slide_and_opens_with_the_real_findings(sample_run):
+    """On the full sample no slide is a "not available" one, and the findings slides show each finding's short form."""
+    summary = json.loads((sample_run.out_dir / "summary.json").read_text(encoding="utf-8"))
+    lead, team = build_decks(sample_run.out_dir, summary, load_config())
+    missing = [s.title for s in lead.slides + team.slides if s.kind == "missing"]
+    assert missing == []
+    shown = " ".join(" ".join(s.bullets) for s in lead.slides if s.title.startswith("Key findings"))
+    assert summary["findings"] and all(f["short"] in shown for f in summary["findings"])
+    assert {"Action plan", "Metrics and targets", "Owners", "Telling the customer"} <= {
+        re.sub(r" \(\d+/\d+\)$", "", s.title) for s in team.slides}
