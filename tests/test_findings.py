@@ -221,3 +221,16 @@ def test_no_paths_or_python_reprs_reach_a_report(sample_run):
             continue
         found = pattern.findall(page.read_text(encoding="utf-8"))
         assert not found, (page.name, found[:3])
+
+
+@pytest.mark.slow
+def test_both_pages_relate_the_two_risk_scales_the_same_way(sample_run):
+    """02 shows the crosswalk from its own risk computation; it must equal the one from 05's at-risk table."""
+    shown = _table(sample_run, "risk_crosswalk").set_index("loyalty_segment")
+    again = headlines.risk_crosswalk(_table(sample_run, "loyalty_accounts"), _table(sample_run, "at_risk"))
+    pd.testing.assert_frame_equal(shown, again.set_index("loyalty_segment"), check_dtype=False,
+                                  check_names=False)
+    html = html_lib.unescape((Path(sample_run.out_dir) / "05_actions.html").read_text(encoding="utf-8"))
+    assert headlines.risk_relation_note(again) in html
+    assert headlines.risk_relation_note(again) in html_lib.unescape(
+        (Path(sample_run.out_dir) / "02_quantitative.html").read_text(encoding="utf-8"))
