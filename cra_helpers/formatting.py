@@ -9,6 +9,7 @@ currency with "million" for large amounts, and column names in words.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from typing import Any
 
@@ -16,7 +17,7 @@ import pandas as pd
 
 __all__ = [
     "money", "percent", "p_value", "count", "plural", "number", "header", "headers", "people_table",
-    "NAMES", "column_header", "column_kind", "cell",
+    "NAMES", "column_header", "column_kind", "cell", "display_names", "count_axis",
 ]
 
 
@@ -198,7 +199,6 @@ NAMES: dict[str, str] = {
     "nps_account_avg": "NPS (account average)",
     "nps_role_weighted": "NPS (role-weighted)",
     "satisfaction_role_weighted": "Satisfaction (role-weighted)",
-    "competitor_id": "Competitor",
     "us": "Us",
     "them": "Them",
 }
@@ -209,7 +209,7 @@ _PCT = re.compile(r"^(pct|pct_.+|.+_pct|percent|percent_.+|.+_percent)$")
 _COUNT = re.compile(
     r"^(n|n_.+|.+_n|count|count_.+|.+_count|rank|rank_.+|.+_rank"
     r"|rows|accounts|contacts|interviews|ratings|verbatims|locations|sites|groups|periods|gaps|points|remarks"
-    r"|key_accounts|to_interview|needs_worse|needs_better|[a-z]+_(known|interviewed)|[abc]_accounts)$",
+    r"|key_accounts|to_interview|needs_worse|needs_better|[a-z]+_(known|interviewed)|[abc]_accounts|contacts_per_.+)$",
     re.IGNORECASE,
 )
 #: Columns read on a 0–100 scale although their name does not say so.
@@ -235,14 +235,18 @@ def column_kind(column: Any, values: pd.Series | None = None) -> str:
     - ``"fraction"``: shares stored as 0–1 (``share``, ``share_*``, ``*_share``), shown as %;
       a share column with a value above 1 is read as 0–100 (``"percent"``);
     - ``"percent"``: 0–100 values (``*_pct``, ``pct_*``), shown as %;
-    - ``"count"``: counts (``n``, ``n_*``, ``count*``, ``accounts``, ``interviews``, …) and any column
-      whose values are all whole numbers, shown without decimals and with thousands separators;
-      a count-named column with fractional values stays a ``"number"``.
+    - ``"count"``: counts (``n``, ``n_*``, ``count*``, ``accounts``, ``interviews``, ``contacts_per_*``, …),
+      shown without decimals and with thousands separators; a count-named column with fractional
+      values stays a ``"number"``;
+    - ``"number"``: everything else (means, scores, weights), shown with a fixed number of decimals
+      (integer columns keep no decimals).
 
     >>> column_kind("p_holm"), column_kind("revenue_share"), column_kind("performance_top2_pct"), column_kind("n_interviews")
     ('p', 'fraction', 'percent', 'count')
-    >>> column_kind("contacts_per_year", pd.Series([52.0, 12.0])), column_kind("mean", pd.Series([6.5, 7.0]))
+    >>> column_kind("contacts_per_year", pd.Series([52.0, 12.0])), column_kind("contacts_per_month", pd.Series([4.33, 1.0]))
     ('count', 'number')
+    >>> column_kind("nps_account_avg", pd.Series([-100.0, 20.0]))
+    'number'
     """
     name = str(column).strip().lower()
     vals = None
@@ -260,8 +264,6 @@ def column_kind(column: Any, values: pd.Series | None = None) -> str:
         return "percent"
     if _COUNT.match(name):
         return "count" if vals is None or len(vals) == 0 or whole else "number"
-    if whole:
-        return "count"
     return "number"
 
 
@@ -270,6 +272,8 @@ def cell(value: Any, kind: str, digits: int = 2) -> str | None:
 
     >>> cell(1.7e-12, "p"), cell(0.2, "fraction"), cell(8.2, "percent"), cell(1234.0, "count"), cell(6.478, "number", 1)
     ('< 0.001', '20%', '8.2%', '1,234', '6.5')
+    >>> cell(12, "number"), cell("A005", "count")
+    ('12', None)
     """
     if isinstance(value, bool) or value is None:
         return None
@@ -295,6 +299,42 @@ def cell(value: Any, kind: str, digits: int = 2) -> str | None:
         return percent(v, 1 if abs(v) < 0.1 and v != 0 else 0, fraction=True)
     if kind == "percent":
         return percent(v, 1 if abs(v) < 10 and not float(v).is_integer() else 0)
-    if kind == "count":
+    if kind == "count" or isinstance(value, numbers.Integral):
         return count(v)
     return number(v, digits)
+
+
+def display_names(ids: Any, names: dict[str, str] | None = None) -> list[str]:
+    """People's labels for ``ids`` (account, need or competitor ids): the name where one is known, else the id.
+
+    Two ids with the same name keep apart by their id in brackets, so a chart never merges them.
+
+    >>> display_names(["A1", "A2", "A3"], {"A1": "Acme", "A2": "Acme", "A3": ""})
+    ['Acme (A1)', 'Acme (A2)', 'A3']
+    """
+    names = names or {}
+    keys = [str(i) for i in ids]
+    raw = []
+    for k in keys:
+        n = names.get(k)
+        raw.append(n.strip() if isinstance(n, str) and n.strip() else k)
+    seen: dict[str, int] = {}
+    for r in raw:
+        seen[r] = seen.get(r, 0) + 1
+    return [f"{r} ({k})" if seen[r] > 1 and r != k else r for r, k in zip(raw, keys)]
+
+
+def count_axis(max_value: float, ticks: int = 6) -> dict[str, Any]:
+    """Plotly axis settings for a count axis: whole-number ticks (1, 2, 5 × 10^k apart), from zero, thousands separators.
+
+    ``max_value`` is the largest count drawn (e.g. the tallest stacked bar); ``ticks`` the
+    most ticks wanted. The result carries ``dtick`` ≥ 1, so no tick reads ``0.5``.
+
+    >>> count_axis(3)["dtick"], count_axis(18)["dtick"], count_axis(720)["dtick"]
+    (1, 5, 200)
+    """
+    top = max(float(max_value) if not _missing(max_value) and math.isfinite(float(max_value)) else 0.0, 1.0)
+    step = 1
+    while top / step > ticks:  # next nice step: 1 → 2 → 5 → 10 → 20 → 50 → ...
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2
+    return {"tick0": 0, "dtick": step, "tickformat": ",d", "rangemode": "tozero"}

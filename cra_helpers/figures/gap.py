@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from .. import gap as G
 from .. import schema as S
 from .. import style
+from ..formatting import display_names
 from ..safe import escape_html
 
 QUADRANT_COLOURS = {G.CONCENTRATE: style.BAD, G.KEEP_UP: style.GOOD, G.LOW_PRIORITY: "#7a8795", G.OVERKILL: style.WARN}
@@ -142,8 +143,19 @@ def gap_dumbbell(needs: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def account_heatmap(account_gaps: pd.DataFrame, needs: pd.DataFrame) -> go.Figure:
-    """Accounts × needs: mean gap (importance − performance); red = unmet priority; ● = differs from the rest."""
+def _account_names(ids, accounts: pd.DataFrame | None) -> list[str]:
+    """Escaped account names for ``ids`` (the id where ``accounts`` has no name for it)."""
+    known = {}
+    if accounts is not None and S.ACCOUNT_ID in accounts and S.ACCOUNT_NAME in accounts:
+        known = dict(zip(accounts[S.ACCOUNT_ID].astype(str), accounts[S.ACCOUNT_NAME]))
+    return _e(display_names(list(ids), known))
+
+
+def account_heatmap(account_gaps: pd.DataFrame, needs: pd.DataFrame, accounts: pd.DataFrame | None = None) -> go.Figure:
+    """Accounts × needs: mean gap (importance − performance); red = unmet priority; ● = differs from the rest.
+
+    ``accounts`` (``account_id``, ``name``) labels the rows by account name; without it, by id.
+    """
     names = dict(zip(needs[S.NEED_ID].astype(str), needs["need"].astype(str)))
     order_needs = needs.sort_values("gap", ascending=False)[S.NEED_ID].astype(str).tolist()
     piv = account_gaps.pivot(index=S.ACCOUNT_ID, columns=S.NEED_ID, values="gap").reindex(columns=order_needs)
@@ -153,7 +165,7 @@ def account_heatmap(account_gaps: pd.DataFrame, needs: pd.DataFrame) -> go.Figur
     lim = float(np.nanmax(np.abs(piv.to_numpy()))) if piv.size else 1.0
     text = [[("●" if bool(s) and s == s else "") for s in row] for row in sig.to_numpy()]
     fig = go.Figure(go.Heatmap(
-        z=piv.to_numpy(), x=_e(names.get(n, n) for n in piv.columns), y=_e(piv.index), zmin=-lim, zmax=lim,
+        z=piv.to_numpy(), x=_e(names.get(n, n) for n in piv.columns), y=_account_names(piv.index, accounts), zmin=-lim, zmax=lim,
         colorscale=[[0.0, style.GOOD], [0.5, "#f4f5f7"], [1.0, style.BAD]], text=text, texttemplate="%{text}",
         textfont=dict(color="white", size=12), colorbar=dict(title="Gap"),
         hovertemplate="%{y} · %{x}<br>gap %{z:.2f}<extra></extra>",
@@ -165,11 +177,15 @@ def account_heatmap(account_gaps: pd.DataFrame, needs: pd.DataFrame) -> go.Figur
     return fig
 
 
-def location_differences(pairs: pd.DataFrame, needs: pd.DataFrame, top: int = 15) -> go.Figure:
-    """The largest tested site-to-site differences in our performance, with Welch intervals; significant in red."""
+def location_differences(pairs: pd.DataFrame, needs: pd.DataFrame, top: int = 15, accounts: pd.DataFrame | None = None) -> go.Figure:
+    """The largest tested site-to-site differences in our performance, with Welch intervals; significant in red.
+
+    ``accounts`` (``account_id``, ``name``) names the account in each label; without it, its id.
+    """
     names = dict(zip(needs[S.NEED_ID].astype(str), needs["need"].astype(str)))
     df = pairs[pairs["tested"]].head(top).iloc[::-1]
-    labels = [escape_html(f"{r.account_id} · {names.get(str(r.need_id), r.need_id)}: {r.site_a} vs {r.site_b}") for r in df.itertuples()]
+    who = _account_names(df[S.ACCOUNT_ID], accounts)
+    labels = [f"{w} · " + escape_html(f"{names.get(str(r.need_id), r.need_id)}: {r.site_a} vs {r.site_b}") for w, r in zip(who, df.itertuples())]
     colours = [style.BAD if s else style.NEUTRAL for s in df["significant"]]
     fig = go.Figure(go.Bar(
         x=df["difference"], y=labels, orientation="h", marker_color=colours,

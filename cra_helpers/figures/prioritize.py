@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from .. import prioritize as P
 from .. import schema as S
 from .. import style
+from ..formatting import display_names
 from ..safe import escape_html
 
 ABC_COLOURS: tuple[str, ...] = (style.US, "#7fb3d5", style.NEUTRAL)
@@ -91,19 +92,19 @@ def pareto_chart(prioritized: pd.DataFrame, abc_names: Sequence[str], cuts_pct: 
     df = df.head(top)
     colours = abc_colours(abc_names)
     fig = go.Figure()
-    names = df[S.ACCOUNT_NAME] if S.ACCOUNT_NAME in df else df[S.ACCOUNT_ID]
+    known = dict(zip(df[S.ACCOUNT_ID].astype(str), df[S.ACCOUNT_NAME])) if S.ACCOUNT_NAME in df else {}
+    labels = pd.Series(_esc(display_names(df[S.ACCOUNT_ID], known)), index=df.index, dtype=object)
     for cls in abc_names:
         d = df[df[cls_col].astype("string") == cls]
         if d.empty:
             continue
-        dn = names.loc[d.index]
         fig.add_bar(
-            x=_esc(d[S.ACCOUNT_ID]), y=d[measure], name=f"class {escape_html(cls)}", marker_color=colours[cls],
-            customdata=list(zip(_esc(dn), d[cum_col] * 100)),
+            x=list(labels.loc[d.index]), y=d[measure], name=f"class {escape_html(cls)}", marker_color=colours[cls],
+            customdata=list(zip(_esc(d[S.ACCOUNT_ID]), d[cum_col] * 100)),
             hovertemplate="%{x} %{customdata[0]}<br>%{y:,.0f} " + escape_html(currency)
             + "<br>cumulative %{customdata[1]:.1f}%<extra>class " + escape_html(cls) + "</extra>",
         )
-    fig.add_scatter(x=_esc(df[S.ACCOUNT_ID]), y=df[cum_col] * 100, yaxis="y2", mode="lines+markers", name="cumulative share",
+    fig.add_scatter(x=list(labels), y=df[cum_col] * 100, yaxis="y2", mode="lines+markers", name="cumulative share",
                     line=dict(color=style.INK, width=2), marker=dict(size=4),
                     hovertemplate="%{x}: %{y:.1f}% cumulative<extra></extra>")
     for cls, cut in zip(abc_names[:-1], cuts_pct[:-1]):
@@ -116,14 +117,14 @@ def pareto_chart(prioritized: pd.DataFrame, abc_names: Sequence[str], cuts_pct: 
     if rest > 0:
         title += f" (largest {len(df)}; {rest:,} more not shown)"
     fig.update_layout(
-        title=title, barmode="overlay", height=460, bargap=0.15,
+        title=title, barmode="overlay", height=560, bargap=0.15,
         yaxis=dict(title=f"{label}, latest year" + (f" ({escape_html(currency)})" if currency else "")),
         yaxis2=dict(title="Cumulative share (%)", overlaying="y", side="right", range=[0, 102], showgrid=False, ticksuffix="%",
                     tickmode="linear", tick0=0, dtick=20),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
         margin=dict(r=70),
     )
-    fig.update_xaxes(tickangle=-60, tickfont=dict(size=10), categoryorder="array", categoryarray=_esc(df[S.ACCOUNT_ID]))
+    fig.update_xaxes(tickangle=-60, tickfont=dict(size=10), categoryorder="array", categoryarray=list(labels), automargin=True)
     return fig
 
 
@@ -337,8 +338,8 @@ def slice_coverage_chart(coverage: pd.DataFrame, accounts: pd.DataFrame | None =
     known_colour = style.WARN if interviews_known else SLICE_KNOWN_PLANNED
     scale = [[0.0, SLICE_NONE], [0.33, SLICE_NONE], [0.33, known_colour], [0.67, known_colour], [0.67, style.GOOD], [1.0, style.GOOD]]
     ylabels = []
-    for acc in ids:
-        label = f"{escape_html(acc)} {escape_html(names.get(acc, ''))}".strip()
+    for acc, shown in zip(ids, display_names(ids, names)):
+        label = escape_html(shown)
         if n_gaps.get(acc):
             label += f" — {n_gaps[acc]} gap{'s' if n_gaps[acc] > 1 else ''}"
         ylabels.append(label)

@@ -18,6 +18,7 @@ from .. import quantitative as Q
 from .. import schema as S
 from .. import style
 from ..assessment import ACCOUNT_NAME_LABEL
+from ..formatting import header
 from ..safe import escape_html
 
 
@@ -51,7 +52,13 @@ IMPORTANCE_COLOUR = style.MUTED
 
 def _need_label(row: pd.Series) -> str:
     name = row.get("need_name")
-    return escape_html(f"{row[S.NEED_ID]} {name}" if isinstance(name, str) and name else row[S.NEED_ID])
+    return escape_html(name if isinstance(name, str) and name else row[S.NEED_ID])
+
+
+def _group_name(group: object, label: object) -> str:
+    """A compared group as people read it: an account's label without its leading id (``"A025 Altmark"`` → ``"Altmark"``)."""
+    text, prefix = str(label), f"{group} "
+    return text[len(prefix):] if text.startswith(prefix) and len(text) > len(prefix) else text
 
 
 def _err(df: pd.DataFrame, value: str, low: str, high: str) -> dict:
@@ -123,7 +130,7 @@ def segments_chart(shares: pd.DataFrame, accounts: pd.DataFrame | None = None) -
     labels = []
     for key in piv.index:
         name = info.loc[key, ACCOUNT_NAME_LABEL] if info is not None and key in info.index else None
-        labels.append(escape_html(f"{key} {name}" if isinstance(name, str) else key))
+        labels.append(escape_html(name if isinstance(name, str) and name else key))
     fig = go.Figure()
     for seg in Q.SEGMENTS:
         fig.add_bar(
@@ -177,7 +184,7 @@ def three_ways_chart(accounts: pd.DataFrame, rollup: pd.DataFrame, metric: str =
                 Q.ROLE_WEIGHTED: ("satisfaction_role_weighted", "satisfaction_role_weighted_ci_low", "satisfaction_role_weighted_ci_high")}
         axis, rng, fmt = "Overall satisfaction (mean)", None, ".2f"
     acc = accounts.sort_values(cols[Q.ALL_RESPONSES][0], ascending=True, kind="stable")
-    labels = [escape_html(f"{r[S.ACCOUNT_ID]} {r[ACCOUNT_NAME_LABEL]}" if isinstance(r.get(ACCOUNT_NAME_LABEL), str) else r[S.ACCOUNT_ID])
+    labels = [escape_html(r[ACCOUNT_NAME_LABEL] if isinstance(r.get(ACCOUNT_NAME_LABEL), str) and r[ACCOUNT_NAME_LABEL] else r[S.ACCOUNT_ID])
               for _, r in acc.iterrows()]
     labels.append("<b>All accounts</b>")
     pos = np.arange(len(labels))
@@ -233,7 +240,7 @@ def drivers_chart(drivers: pd.DataFrame) -> go.Figure:
     value, lo, hi = ("raw_weight", "ci_low", "ci_high") if corr_only else ("pct_of_r2", "pct_ci_low", "pct_ci_high")
     for i, outcome in enumerate(outcomes, start=1):
         d = drivers[drivers["outcome"] == outcome].set_index("driver").reindex(order)
-        labels = [escape_html(f"{k} {n}" if isinstance(n, str) else k) for k, n in zip(d.index, d["need_name"])]
+        labels = [escape_html(n if isinstance(n, str) and n else k) for k, n in zip(d.index, d["need_name"])]
         fig.add_bar(
             x=d[value], y=labels, orientation="h", marker_color=style.US, showlegend=False,
             error_x=_err(d, value, lo, hi) | {"color": style.INK},
@@ -267,8 +274,9 @@ def stated_vs_derived_chart(drivers: pd.DataFrame, outcome: str = S.SATISFACTION
     yv = "raw_weight" if corr_only else "pct_of_r2"
     y_cut = d["raw_weight"].mean() if corr_only else 100 / max(len(d), 1)
     x_cut = d["stated_importance"].median()
-    short = [escape_html(k) for k in d["driver"]]
-    names = [escape_html(f"{k} {n}" if isinstance(n, str) else k) for k, n in zip(d["driver"], d["need_name"])]
+    names = [escape_html(n if isinstance(n, str) and n else k) for k, n in zip(d["driver"], d["need_name"])]
+    # names on the chart for the key and hidden drivers (the rest crowd the bottom; their names are in the hover)
+    short = [n if q in (Q.KEY_DRIVER, Q.HIDDEN_DRIVER) else "" for n, q in zip(names, d["quadrant"])]
     colours = [QUADRANT_COLOURS.get(q, style.MUTED) for q in d["quadrant"]]
     # alternate label positions along the x axis so that neighbours do not collide
     rank_x = d["stated_importance"].rank(method="first").fillna(0).astype(int).to_numpy()
@@ -318,7 +326,7 @@ def comparisons_chart(comparisons: pd.DataFrame) -> go.Figure:
     """
     d = comparisons[comparisons["verdict"].isin([Q.HIGHER, Q.LOWER])].copy()
     d = d.sort_values(["group_label", "measure"]).reset_index(drop=True)
-    labels = [escape_html(f"{g} · {m}") for g, m in zip(d["group_label"], d[Q.MEASURE])]
+    labels = [escape_html(f"{_group_name(g, lab)} · {header(m)}") for g, lab, m in zip(d["group"], d["group_label"], d[Q.MEASURE])]
     colours = [style.GOOD if v == Q.HIGHER else style.BAD for v in d["verdict"]]
     fig = go.Figure(go.Bar(
         x=d["cliffs_delta"], y=labels, orientation="h", marker_color=colours,
