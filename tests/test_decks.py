@@ -188,5 +188,5 @@ def test_full_run_fills_every_slide_and_opens_with_the_real_findings(sample_run)
     assert missing == []
     shown = " ".join(" ".join(s.bullets) for s in lead.slides if s.title.startswith("Key findings"))
     assert summary["findings"] and all(f["short"] in shown for f in summary["findings"])
-    assert {"Action plan", "Metrics and targets", "Owners", "Telling the customer"} <= {
+    assert {"Action plan", "Metrics: customers' ratings (1–10)", "Owners", "Telling the customer"} <= {
         re.sub(r" \(\d+/\d+\)$", "", s.title) for s in team.slides}

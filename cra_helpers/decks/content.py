@@ -357,10 +357,12 @@ def _metrics(data: RunData) -> list[Slide]:
         if x.metric in seen:
             continue
         seen.add(x.metric)
-        items.append(f"{x.metric}: rating {fmt_num(x.baseline)} → {fmt_num(x.target)} by {x.due_date}")
+        need = re.sub(r"^Customers' rating of (.+?) \(.*\)$", r"\1", str(x.metric))
+        items.append(f"{need}: rating {fmt_num(x.baseline)} → {fmt_num(x.target)} by {x.due_date}")
         notes.append(f"{x.metric}: baseline {fmt_num(x.baseline, 2)} and target {fmt_num(x.target, 2)} are customers' mean "
                      f"ratings (1–{smax:g}) of the need in the next wave; the operational measure comes from our own systems.")
-    return _chunked("Metrics and targets", items, "Baseline and target are customers' ratings. " + " ".join(notes), per_slide=4)
+    return _chunked(f"Metrics: customers' ratings (1–{smax:g})", items,
+                    "Baseline and target are customers' ratings. " + " ".join(notes), per_slide=4)
 
 
 def _owners(data: RunData) -> list[Slide]:
