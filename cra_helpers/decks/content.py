@@ -411,7 +411,7 @@ def _communication(data: RunData) -> list[Slide]:
                  + " ".join(f"{x.owner}: {x.communication_to_customer} Accounts: "
                             + ", ".join(data.account_names.get(a.strip(), a.strip()) for a in str(getattr(x, 'accounts_affected', '') or '').split(';') if a.strip())
                             + "." for x in plan.itertuples() if isinstance(x.communication_to_customer, str)))
-        slides += _chunked("Telling the customer", items, notes, per_slide=3)
+        slides += _chunked("Telling the customer", items, notes, per_slide=2)
     else:
         slides.append(_missing("Telling the customer", "who tells the customer what", data, "action_plan"))
     return slides
