@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import formatting as F
 from . import schema as S
+from .actions import _role  # one rule for "who said it": department and level
 from .assessment import Assessment
 from .config import Config
 from .redact import pii_terms, redact_text
@@ -40,12 +41,6 @@ QUOTES_PER_NEED = 2
 
 def _e(x: object) -> str:
     return html.escape("" if x is None else str(x), quote=True)
-
-
-def _role(department: object, level: object) -> str:
-    parts = [str(x) for x in (department, f"{level} level" if isinstance(level, str) and level else None)
-             if isinstance(x, str) and x.strip()]
-    return ", ".join(parts) or "interviewee"
 
 
 def portfolio_content(run_dir: str | Path, a: Assessment, config: Config) -> dict[str, Any]:

@@ -35,6 +35,7 @@ Revenue at stake, per kind of finding
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -115,18 +116,23 @@ class _Run:
     def name(self, account_id: str) -> str:
         return self.names.get(str(account_id), str(account_id))
 
-    def action_for(self, need: str) -> str:
-        """The best-ranked recommendation that addresses ``need`` (a need name), as a clause."""
-        recs = self.table("recommendations")
-        if recs is None:
-            return ""
+    @functools.cached_property
+    def needs_of_action(self) -> dict[str, list[str]]:
+        """Need names/ids (lower case) each library action addresses; read once per run."""
         from .actions import load_library
 
         try:
             lib = load_library(self.config).actions_frame()
         except Exception:  # a broken library was reported by 05_actions already
+            return {}
+        return {r["id"]: [n.strip().lower() for n in str(r["needs"]).split(";")] for _, r in lib.iterrows()}
+
+    def action_for(self, need: str) -> str:
+        """The best-ranked recommendation that addresses ``need`` (a need name), as a clause."""
+        recs = self.table("recommendations")
+        if recs is None:
             return ""
-        needs_of = {r["id"]: [n.strip().lower() for n in str(r["needs"]).split(";")] for _, r in lib.iterrows()}
+        needs_of = self.needs_of_action
         ids = self.a.needs.set_index(S.NEED_NAME)[S.NEED_ID].astype(str).to_dict() if self.a.has(S.NEEDS) else {}
         keys = {need.lower(), str(ids.get(need, "")).lower()}
         for _, r in recs.sort_values("rank").iterrows():

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from . import schema as S
@@ -222,8 +221,3 @@ def risk_relation_note(crosswalk: pd.DataFrame) -> str:
         f"segment and {high} at risk level High; {both} are in both. Of the {lower} account(s) in the At risk or "
         f"Vulnerable segments, {vulnerable_up} are at risk level High or Medium."
     )
-
-
-def share(part: float, whole: float) -> float:
-    """``part`` as a percentage of ``whole`` (0–100); NaN when ``whole`` is not positive."""
-    return float(100.0 * part / whole) if whole and whole > 0 else float(np.nan)
