@@ -657,6 +657,7 @@ class NeedsTree(_Strict):
     exact_max: int = Field(5000, ge=100, le=20000)
     micro_clusters: int = Field(2000, ge=50, le=20000)
     refine_iter: int = Field(20, ge=0)
+    max_children: int = Field(8, ge=2, le=40)
     label_terms: int = Field(3, ge=1, le=8)
     quotes_per_node: int = Field(3, ge=1, le=20)
     saturation_orders: int = Field(200, ge=1)

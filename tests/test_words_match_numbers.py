@@ -40,3 +40,46 @@ def test_quotes_never_contradict_the_stance_without_a_note(words):
             assert set(tone[ids]) == {want}, r.need
         if want and not ids and r.verbatims:
             assert r.words_note, r.need
+
+
+LEAN = 0.2
+"""A node "leans" when its planted net polarity, (positive − negative remarks) / remarks, is at least this far from 0."""
+
+
+def _node_signs(tree, polarity, level):
+    v = tree.placed
+    net = v["verbatim_id"].map(polarity).map({"negative": -1, "neutral": 0, "positive": 1})
+    assert net.notna().all()
+    g = v.assign(net=net).groupby(level).agg(planted=("net", "mean"), score=("sentiment", "mean"))
+    lean = g[g["planted"].abs() >= LEAN]
+    return lean, lean[(lean["planted"] > 0) != (lean["score"] > 0)]
+
+
+@pytest.mark.parametrize("level", ["secondary", "primary"])
+def test_node_sentiment_has_the_sign_of_the_planted_polarity(words, level):
+    tree, _, polarity = words
+    lean, wrong = _node_signs(tree, polarity, level)
+    assert len(lean) >= 1
+    assert wrong.empty, wrong
+
+
+def test_tertiary_sentiment_sign_mostly_right(words):
+    tree, _, polarity = words
+    lean, wrong = _node_signs(tree, polarity, "tertiary")
+    assert len(lean) >= 15
+    assert len(wrong) <= 2, wrong
+
+
+@pytest.mark.xfail(strict=True, reason="2 of 24 leaning tertiary nodes (order changes, +0.32 planted) read with "
+                                        "the opposite sign: the sentence model misreads some praise of flexibility")
+def test_every_tertiary_node_has_the_sign_of_the_planted_polarity(words):
+    tree, _, polarity = words
+    _, wrong = _node_signs(tree, polarity, "tertiary")
+    assert wrong.empty
+
+
+def test_primary_level_is_not_two_headings(words, sample):
+    """Silhouette alone chose 2 primary headings over 24 secondary needs; max_children keeps a readable level."""
+    tree, _, _ = words
+    counts = tree.counts()
+    assert counts["primary"] >= -(-counts["secondary"] // sample.config.needs_tree.max_children) >= 3, counts

@@ -62,6 +62,13 @@ class ClusterSettings:
         Number of micro-clusters above ``exact_max``.
     refine_iter
         Maximum k-means iterations refining the tertiary cut (0 = none).
+    max_children
+        Most child nodes an automatic upper node may hold on average: the
+        automatic count of the secondary and primary levels is at least
+        ``ceil(nodes below / max_children)``. Silhouette alone often prefers
+        two groups for a few dozen centroids, which leaves a primary level
+        of two headings over two dozen needs; a sunburst ring or a workshop
+        slide holds about eight headings legibly.
     """
 
     max_nodes: dict[str, int] = field(default_factory=lambda: {"tertiary": 150, "secondary": 40, "primary": 12})
@@ -71,6 +78,7 @@ class ClusterSettings:
     exact_max: int = 5000
     micro_clusters: int = 2000
     refine_iter: int = 20
+    max_children: int = 8
 
 
 @dataclass
@@ -285,8 +293,9 @@ def _tertiary(x: np.ndarray, k_given: int | None, s: ClusterSettings, seed: int)
     return _relabel(labels), rows
 
 
-def _group(nodes: np.ndarray, k_given: int | None, level: str, k_cap: int, plateau: float) -> tuple[np.ndarray, list[dict]]:
-    """Group node centroids with Ward's method; automatic count by the silhouette plateau."""
+def _group(nodes: np.ndarray, k_given: int | None, level: str, k_cap: int, plateau: float,
+           max_children: int = 0) -> tuple[np.ndarray, list[dict]]:
+    """Group node centroids with Ward's method; automatic count by the silhouette plateau, at least ``m / max_children``."""
     m = len(nodes)
     if m <= 2:
         lab = np.arange(m) if (k_given is not None and k_given >= m) else np.zeros(m, dtype=np.int64)
@@ -294,7 +303,9 @@ def _group(nodes: np.ndarray, k_given: int | None, level: str, k_cap: int, plate
     link = _ward_linkage(nodes)
     if k_given is None:
         d = _cosine_distances(nodes)
-        scores = {k: silhouette(d, fcluster(link, k, criterion="maxclust")) for k in candidate_counts(max(2, min(k_cap, m - 1)))}
+        k_hi = max(2, min(k_cap, m - 1))
+        k_lo = min(k_hi, max(2, -(-m // max_children))) if max_children > 0 else 2
+        scores = {k: silhouette(d, fcluster(link, k, criterion="maxclust")) for k in candidate_counts(k_hi, k_lo)}
         k = plateau_choice(scores, plateau)
         rows = [{"level": level, "k": kk, "silhouette": sc, "chosen": kk == k} for kk, sc in scores.items()]
     else:
@@ -341,9 +352,9 @@ def build_hierarchy(
     ter, rows = _tertiary(x, tertiary, s, seed)
     k_t = int(ter.max()) + 1
     c_t = _centroids(x, ter, k_t)
-    sec_of_ter, rows_s = _group(c_t, secondary, "secondary", s.max_nodes["secondary"], s.plateau)
+    sec_of_ter, rows_s = _group(c_t, secondary, "secondary", s.max_nodes["secondary"], s.plateau, s.max_children)
     k_s = int(sec_of_ter.max()) + 1
     c_s = _centroids(x, sec_of_ter[ter], k_s)  # the mean direction of each secondary node's verbatims
-    pri_of_sec, rows_p = _group(c_s, primary, "primary", s.max_nodes["primary"], s.plateau)
+    pri_of_sec, rows_p = _group(c_s, primary, "primary", s.max_nodes["primary"], s.plateau, s.max_children)
     choice = pd.DataFrame(rows + rows_s + rows_p, columns=["level", "k", "silhouette", "chosen"])
     return Hierarchy(ter, sec_of_ter, pri_of_sec, choice)

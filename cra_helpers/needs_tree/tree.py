@@ -122,6 +122,7 @@ def cluster_settings(settings: "NeedsTreeSettings") -> ClusterSettings:
         max_nodes={"tertiary": mx.tertiary, "secondary": mx.secondary, "primary": mx.primary},
         plateau=settings.plateau, silhouette_sample=settings.silhouette_sample, min_node_size=settings.min_node_size,
         exact_max=settings.exact_max, micro_clusters=settings.micro_clusters, refine_iter=settings.refine_iter,
+        max_children=settings.max_children,
     )
 
 
