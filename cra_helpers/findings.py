@@ -401,11 +401,22 @@ def not_run(summary: dict[str, Any]) -> list[str]:
     return out
 
 
-def write_summary_page(run_dir: Path, findings: list[Finding], summary: dict[str, Any]) -> Path:
-    """Write ``summary.html``: the executive summary as a page of its own (the landing page shows it too)."""
-    from .pipeline import render_template
+def write_summary_page(run_dir: Path, findings: list[Finding], summary: dict[str, Any],
+                       render: Callable[..., str]) -> Path:
+    """Write ``summary.html``: the executive summary as a page of its own (the landing page shows it too).
 
-    html = render_template("summary_page.html.j2", s=summary, findings=[f.as_dict() for f in findings],
+    Parameters
+    ----------
+    run_dir
+        The run folder.
+    findings, summary
+        What :func:`executive_findings` found; the run summary.
+    render
+        ``render(template_name, **context) -> str``: the run folder's page
+        renderer (``pipeline.render_template``), passed in so that this module
+        does not import the layer that calls it.
+    """
+    html = render("summary_page.html.j2", s=summary, findings=[f.as_dict() for f in findings],
                            not_run=not_run(summary))
     path = Path(run_dir) / "summary.html"
     path.write_text(html, encoding="utf-8")

@@ -43,11 +43,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-from statsmodels.stats.multitest import multipletests
 
 from . import schema as S
 from .assessment import Assessment
 from .config import Config
+from . import stats
 from .stats import mean_ci
 
 CONCENTRATE = "Concentrate here"
@@ -148,47 +148,11 @@ def opportunity_score(importance: float | np.ndarray, performance: float | np.nd
 
 
 def _adjust(p: pd.Series, config: Config) -> pd.Series:
-    out = pd.Series(np.nan, index=p.index)
-    ok = p.notna()
-    if ok.any():
-        out[ok] = multipletests(p[ok].to_numpy(float), method=config.gap.correction)[1]
-    return out
+    """``p`` adjusted for multiplicity with ``config.gap.correction`` (:func:`cra_helpers.stats.adjust_pvalues`)."""
+    return pd.Series(stats.adjust_pvalues(p.to_numpy(float), config.gap.correction), index=p.index)
 
 
-def welch_from_summaries(
-    mean_a: np.ndarray, var_a: np.ndarray, n_a: np.ndarray,
-    mean_b: np.ndarray, var_b: np.ndarray, n_b: np.ndarray, level: float = 0.95,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Welch's *t* test and interval of ``mean_a − mean_b`` from group summaries, many at once.
-
-    Parameters
-    ----------
-    mean_a, var_a, n_a, mean_b, var_b, n_b
-        Arrays of group means, sample variances (ddof = 1) and sizes.
-    level
-        Confidence level of the interval.
-
-    Returns
-    -------
-    (difference, ci_low, ci_high, p_value)
-        Arrays; the interval uses the Welch–Satterthwaite degrees of freedom
-        and the *p*-value comes from :func:`scipy.stats.ttest_ind_from_stats`.
-        NaN where a group has fewer than two values or both have no spread.
-    """
-    mean_a, var_a, n_a, mean_b, var_b, n_b = (np.asarray(x, dtype=float) for x in (mean_a, var_a, n_a, mean_b, var_b, n_b))
-    diff = mean_a - mean_b
-    with np.errstate(divide="ignore", invalid="ignore"):
-        qa, qb = var_a / n_a, var_b / n_b
-        se = np.sqrt(qa + qb)
-        dof = (qa + qb) ** 2 / (qa**2 / (n_a - 1) + qb**2 / (n_b - 1))
-        ok = (n_a >= 2) & (n_b >= 2) & (se > 0)
-        half = np.where(ok, sps.t.ppf(0.5 + level / 2, np.where(ok, dof, 1.0)) * se, np.nan)
-        p = np.full(diff.shape, np.nan)
-        if ok.any():
-            p[ok] = sps.ttest_ind_from_stats(
-                mean_a[ok], np.sqrt(var_a[ok]), n_a[ok], mean_b[ok], np.sqrt(var_b[ok]), n_b[ok], equal_var=False
-            ).pvalue
-    return diff, diff - half, diff + half, p
+welch_from_summaries = stats.welch_from_summaries
 
 
 def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str | None = None,

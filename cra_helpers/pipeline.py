@@ -479,7 +479,7 @@ def _deliverables(work: Path, assessment: Any, config: Config, summary: dict[str
     try:
         found = fnd.executive_findings(work, assessment, config)
         out["findings"] = [f.as_dict() for f in found]
-        fnd.write_summary_page(work, found, {**summary, **out})
+        fnd.write_summary_page(work, found, {**summary, **out}, render=render_template)
     except Exception as exc:  # noqa: BLE001 - reported in the summary and on the landing page
         out["deliverable_errors"].append(f"executive summary: {type(exc).__name__}: {exc}")
         echo(f"  the executive summary could not be built: {exc}")

@@ -68,7 +68,15 @@ def _clean(values: Iterable[float], weights: Iterable[float] | None = None) -> t
 
 
 def effective_n(weights: Iterable[float]) -> float:
-    """Kish's effective sample size ``(Σw)² / Σw²`` (equals *n* for equal weights)."""
+    """Kish's effective sample size ``(Σw)² / Σw²`` (equals *n* for equal weights).
+
+    Examples
+    --------
+    >>> effective_n([1, 1, 1, 1])
+    4.0
+    >>> round(effective_n([3, 1, 1, 1]), 2)
+    3.0
+    """
     w = np.asarray(list(weights) if not isinstance(weights, np.ndarray) else weights, dtype=float)
     w = w[~np.isnan(w)]
     if w.size == 0 or not np.any(w):
@@ -127,6 +135,12 @@ def mean_ci(values: Iterable[float], level: float = 0.95, weights: Iterable[floa
         degrees of freedom (see the module docstring). The interval is NaN for
         fewer than two observations; a sample without spread gives a
         zero-width interval.
+
+    Examples
+    --------
+    >>> e = mean_ci([7, 8, 6, 9, 8])
+    >>> round(e.estimate, 2), round(e.ci_low, 2), round(e.ci_high, 2), e.n
+    (7.6, 6.18, 9.02, 5)
     """
     x, w = _clean(values, weights)
     n = int(x.size)
@@ -160,6 +174,11 @@ def proportion_ci(successes: float, n: float, level: float = 0.95) -> tuple[floa
     -------
     (share, ci_low, ci_high)
         On the 0–1 scale; all NaN when ``n`` is 0.
+
+    Examples
+    --------
+    >>> [round(float(x), 3) for x in proportion_ci(8, 10)]
+    [0.8, 0.49, 0.943]
     """
     if not n or n <= 0:
         return (_NAN, _NAN, _NAN)
@@ -174,6 +193,12 @@ def share_ci(flags: Iterable[float], level: float = 0.95, weights: Iterable[floa
     -------
     Estimate
         Share on the 0–1 scale; weighted shares use Kish's ``n_eff``.
+
+    Examples
+    --------
+    >>> e = share_ci([1, 1, 0, 1, 0, 1, 1, 1])
+    >>> round(e.estimate, 3), round(e.ci_low, 3), round(e.ci_high, 3)
+    (0.75, 0.409, 0.929)
     """
     x, w = _clean(flags, weights)
     n = int(x.size)
@@ -199,6 +224,11 @@ def top_box(values: pd.Series | np.ndarray, scale_max: float, points: int = 2) -
     points
         How many top points count: 2 → "top-2-box", ratings ≥ ``scale_max − 1``
         (9 and 10 on a 1–10 scale).
+
+    Examples
+    --------
+    >>> top_box(pd.Series([10, 9, 8, 5]), scale_max=10).tolist()
+    [1.0, 1.0, 0.0, 0.0]
     """
     s = pd.Series(values, dtype=float)
     out = (s >= scale_max - (points - 1)).astype(float)
@@ -231,6 +261,11 @@ def nps_category(recommend: pd.Series | np.ndarray, promoter_min: float = 9, det
     -------
     Series
         ``"promoter"``, ``"passive"``, ``"detractor"`` or ``<NA>`` (no answer).
+
+    Examples
+    --------
+    >>> nps_category(pd.Series([10, 9, 8, 7, 6, 0])).tolist()
+    ['promoter', 'promoter', 'passive', 'passive', 'detractor', 'detractor']
     """
     s = pd.Series(recommend, dtype=float)
     out = pd.Series(pd.NA, index=s.index, dtype="string")
@@ -283,6 +318,11 @@ def nps_from_shares(promoters: float, detractors: float, n: float, level: float 
     (nps, ci_low, ci_high)
         On −100…100. The point estimate is the plain ``100 (p − d)``; the
         interval is centred on the adjusted estimate (Rocks, 2016).
+
+    Examples
+    --------
+    >>> [round(float(x), 1) for x in nps_from_shares(0.5, 0.2, 40)]
+    [30.0, 4.6, 51.2]
     """
     if not n or n <= 0:
         return (_NAN, _NAN, _NAN)
@@ -317,6 +357,12 @@ def nps(
         interval uses Kish's effective sample size.
     promoter_min, detractor_max
         Category bounds (Reichheld, 2003: 9 and 6).
+
+    Examples
+    --------
+    >>> r = nps(pd.Series([10, 9, 9, 8, 7, 6, 3, 10, 9, 5]))
+    >>> r.nps, round(float(r.ci_low), 1), round(float(r.ci_high), 1), r.promoters, r.detractors
+    (20.0, -30.3, 61.1, 0.5, 0.3)
     """
     x, w = _clean(recommend, weights)
     n = int(x.size)
@@ -340,6 +386,11 @@ def cliffs_delta(x: Iterable[float], y: Iterable[float]) -> float:
     """Cliff's δ = P(X > Y) − P(X < Y), from −1 to 1 (NaN ignored; NaN if a side is empty).
 
     Computed from the Mann–Whitney statistic: ``δ = 2U / (n_x n_y) − 1``.
+
+    Examples
+    --------
+    >>> round(cliffs_delta([3, 4, 5], [1, 2, 3]), 3)
+    0.889
     """
     a, _ = _clean(x)
     b, _ = _clean(y)
@@ -350,7 +401,13 @@ def cliffs_delta(x: Iterable[float], y: Iterable[float]) -> float:
 
 
 def cliffs_band(delta: float) -> str:
-    """Verbal size of Cliff's δ (Romano et al., 2006): negligible, small, medium, large."""
+    """Verbal size of Cliff's δ (Romano et al., 2006): negligible, small, medium, large.
+
+    Examples
+    --------
+    >>> cliffs_band(0.2), cliffs_band(0.5)
+    ('small', 'large')
+    """
     if np.isnan(delta):
         return ""
     for bound, name in CLIFF_BANDS:
@@ -383,6 +440,11 @@ def mann_whitney_p(
     -------
     float
         *p*-value; NaN when a sample is empty or all values are equal.
+
+    Examples
+    --------
+    >>> round(mann_whitney_p([7, 8, 9, 9, 10], [3, 4, 5, 5, 6]), 4)
+    0.0079
     """
     a, _ = _clean(x)
     b, _ = _clean(y)
@@ -412,6 +474,11 @@ def kruskal(groups: list[np.ndarray]) -> tuple[float, float, float]:
     -------
     (H, p, epsilon_squared)
         NaN when fewer than two non-empty groups or no spread.
+
+    Examples
+    --------
+    >>> [round(x, 3) for x in kruskal([np.array([1, 2, 3]), np.array([4, 5, 6]), np.array([7, 8, 9])])]
+    [7.2, 0.027, 0.9]
     """
     gs = [g[~np.isnan(g)] for g in (np.asarray(g, dtype=float) for g in groups)]
     gs = [g for g in gs if g.size]
@@ -422,18 +489,99 @@ def kruskal(groups: list[np.ndarray]) -> tuple[float, float, float]:
     return (float(h), float(p), float(h / (n - 1)))
 
 
-def holm(pvalues: Iterable[float]) -> np.ndarray:
-    """Holm step-down adjusted *p*-values (NaN stay NaN and are not counted as tests)."""
+def adjust_pvalues(pvalues: Iterable[float], method: str = "holm") -> np.ndarray:
+    """*p*-values adjusted for multiple tests; NaN stay NaN and are not counted as tests.
+
+    Parameters
+    ----------
+    pvalues
+        Unadjusted *p*-values (0–1).
+    method
+        A method of :func:`statsmodels.stats.multitest.multipletests`:
+        ``"holm"`` (Holm 1979, step-down, family-wise error), ``"fdr_bh"``
+        (Benjamini–Hochberg 1995, false discovery rate), ``"bonferroni"`` …
+
+    Returns
+    -------
+    ndarray
+        Adjusted *p*-values, in input order.
+
+    Examples
+    --------
+    >>> adjust_pvalues([0.01, 0.04, float("nan"), 0.03]).round(2).tolist()
+    [0.03, 0.06, nan, 0.06]
+    """
     p = np.asarray(list(pvalues), dtype=float)
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
     if ok.any():
-        out[ok] = multipletests(p[ok], method="holm")[1]
+        out[ok] = multipletests(p[ok], method=method)[1]
     return out
 
 
+def holm(pvalues: Iterable[float]) -> np.ndarray:
+    """Holm step-down adjusted *p*-values (NaN stay NaN and are not counted as tests).
+
+    Examples
+    --------
+    >>> holm([0.01, 0.02, 0.04]).round(2).tolist()
+    [0.03, 0.04, 0.04]
+    """
+    return adjust_pvalues(pvalues, "holm")
+
+
+def welch_from_summaries(
+    mean_a: np.ndarray, var_a: np.ndarray, n_a: np.ndarray,
+    mean_b: np.ndarray, var_b: np.ndarray, n_b: np.ndarray, level: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Welch's *t* test and interval of ``mean_a − mean_b`` from group summaries, many at once.
+
+    Parameters
+    ----------
+    mean_a, var_a, n_a, mean_b, var_b, n_b
+        Arrays of group means, sample variances (ddof = 1) and sizes.
+    level
+        Confidence level of the interval.
+
+    Returns
+    -------
+    (difference, ci_low, ci_high, p_value)
+        Arrays; the interval uses the Welch–Satterthwaite degrees of freedom
+        and the *p*-value comes from :func:`scipy.stats.ttest_ind_from_stats`.
+        NaN where a group has fewer than two values or both have no spread.
+
+    Examples
+    --------
+    >>> d, lo, hi, p = welch_from_summaries([7.0], [1.0], [20], [6.0], [2.0], [25])
+    >>> [round(float(x[0]), 4) for x in (d, lo, hi, p)]
+    [1.0, 0.2726, 1.7274, 0.0082]
+    """
+    mean_a, var_a, n_a, mean_b, var_b, n_b = (np.asarray(x, dtype=float) for x in (mean_a, var_a, n_a, mean_b, var_b, n_b))
+    diff = mean_a - mean_b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        qa, qb = var_a / n_a, var_b / n_b
+        se = np.sqrt(qa + qb)
+        dof = (qa + qb) ** 2 / (qa**2 / (n_a - 1) + qb**2 / (n_b - 1))
+        ok = (n_a >= 2) & (n_b >= 2) & (se > 0)
+        half = np.where(ok, sps.t.ppf(0.5 + level / 2, np.where(ok, dof, 1.0)) * se, np.nan)
+        p = np.full(diff.shape, np.nan)
+        if ok.any():
+            p[ok] = sps.ttest_ind_from_stats(
+                mean_a[ok], np.sqrt(var_a[ok]), n_a[ok], mean_b[ok], np.sqrt(var_b[ok]), n_b[ok], equal_var=False
+            ).pvalue
+    return diff, diff - half, diff + half, p
+
+
+
+
 def welch_diff_ci(x: Iterable[float], y: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Difference of means ``mean(x) − mean(y)`` with a Welch *t* interval (NaN when a side has < 2 values)."""
+    """Difference of means ``mean(x) − mean(y)`` with a Welch *t* interval (NaN when a side has < 2 values).
+
+    Examples
+    --------
+    >>> [round(x, 3) for x in welch_diff_ci([7, 8, 9, 8], [5, 6, 7, 6])]
+    [2.0, 0.587, 3.413]
+    """
     a, _ = _clean(x)
     b, _ = _clean(y)
     if a.size == 0 or b.size == 0:
