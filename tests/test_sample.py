@@ -181,10 +181,29 @@ def test_truth_json_is_sorted_and_indented(written):
     assert text == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def test_committed_sample_passes_the_loader():
-    loader = pytest.importorskip("cra_helpers.loader")
-    assessment = loader.load_assessment(SAMPLE_DIR / sm.XLSX_NAME)
-    assert assessment is not None
+# Row counts of the sample at DEFAULT_SEED: accounts and verbatims as in data/sample/README.md,
+# interviews and rating rows as in the benchmark table of the top-level README (one copy).
+SAMPLE_COUNTS = {S.ACCOUNTS: 80, S.INTERVIEWS: 185, S.RATINGS: 6060, S.VERBATIMS: 1987}
+
+
+@pytest.mark.parametrize("which", ["generated", "committed"])
+def test_loader_reads_the_sample_with_its_documented_counts(which, written):
+    from cra_helpers.loader import load_assessment
+
+    path = written[sm.XLSX_NAME] if which == "generated" else SAMPLE_DIR / sm.XLSX_NAME
+    assessment = load_assessment(path)  # raises AssessmentError on any problem
+    t = assessment.tables
+    assert list(t) == list(S.TABLE_ORDER) and assessment.absent == []
+    assert {name: len(t[name]) for name in SAMPLE_COUNTS} == SAMPLE_COUNTS
+    truth = json.loads((SAMPLE_DIR / sm.TRUTH_NAME).read_text(encoding="utf-8"))
+    acc = t[S.ACCOUNTS]
+    assert sorted(acc.loc[acc[S.KEY_ACCOUNT].fillna(False).astype(bool), S.ACCOUNT_ID]) == truth[sm.TRUTH_KEY_ACCOUNTS]
+    assert len(pd.read_csv(SAMPLE_DIR / sm.VERBATIM_TRUTH_NAME)) == SAMPLE_COUNTS[S.VERBATIMS]
+    assert len(t[S.LOYALTY]) == SAMPLE_COUNTS[S.INTERVIEWS]
+    # every interviewee rates every need once per active competitor (1 or 2)
+    per_interview = t[S.RATINGS].groupby(S.INTERVIEW_ID).size()
+    assert len(per_interview) == SAMPLE_COUNTS[S.INTERVIEWS]
+    assert set(per_interview) <= {len(t[S.NEEDS]), 2 * len(t[S.NEEDS])}
 
 
 def test_cli_writes_the_sample(tmp_path, capsys):
