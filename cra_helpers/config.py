@@ -79,7 +79,7 @@ class Pipeline(_Strict):
 
 # --------------------------------------------------------------------------
 # Prioritize (01_prioritize): ABC cut points, value / potential classes,
-# key-account rule and diagonal-slice checks (cra_helpers/prioritize.py).
+# key-account rule and diagonal-slice checks (the cra_helpers.prioritize package).
 # --------------------------------------------------------------------------
 class AbcClass(_Strict):
     """One ABC class: the accounts that start before ``upto_pct`` % of the cumulative total.
