@@ -5,8 +5,9 @@ Every function takes a validated :class:`~cra_helpers.assessment.Assessment`
 tidy DataFrame whose columns are documented in its docstring. Settings come
 from ``config.quantitative`` (``quantitative`` in ``resources/defaults.yaml``).
 Intervals are computed by :mod:`cra_helpers.stats` (methods and sources
-there); key drivers live in :mod:`cra_helpers.drivers` and
-:func:`key_drivers` here.
+there). Key drivers (:func:`key_drivers`) live in :mod:`cra_helpers.drivers`
+and group comparisons (:func:`compare_groups`, :func:`omnibus_tests`) in
+:mod:`cra_helpers.comparisons`; both stay importable from here.
 
 Definitions
 -----------
@@ -67,7 +68,7 @@ B2B roll-up ("three ways")
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,6 @@ from . import headlines
 from . import schema as S
 from . import stats
 from .assessment import ACCOUNT_NAME_LABEL, Assessment
-from .drivers import bootstrap_relative_weights
 
 # ---------------------------------------------------------------------------
 # Output column names (shared with figures and later analyses)
@@ -497,38 +497,9 @@ def account_loyalty(a: Assessment) -> pd.DataFrame:
         (respondents per segment), and, with a sales history,
         ``revenue_change_pct, repeat_pct`` (see :func:`sales_behaviour`).
     """
-    q = _q(a)
-    lvl = q.confidence_level
     resp = respondent_loyalty(a)
     names = a.accounts.set_index(S.ACCOUNT_ID)[S.ACCOUNT_NAME] if S.ACCOUNT_NAME in a.accounts.columns else pd.Series(dtype="string")
-    rows = []
-    for acc, g in resp.groupby(S.ACCOUNT_ID, observed=True, sort=True):
-        w = g[ROLE_WEIGHT]
-        allr = stats.nps(g[S.RECOMMEND], lvl, None, q.nps.promoter_min, q.nps.detractor_max)
-        rw = stats.nps(g[S.RECOMMEND], lvl, w, q.nps.promoter_min, q.nps.detractor_max)
-        rec = _bounded(stats.mean_ci(g[S.RECOMMEND], lvl), *_scale_bounds(a, S.RECOMMEND))
-        sat = _bounded(stats.mean_ci(g[S.SATISFACTION], lvl), *_scale_bounds(a, S.SATISFACTION))
-        sat_w = _bounded(stats.mean_ci(g[S.SATISFACTION], lvl, w), *_scale_bounds(a, S.SATISFACTION))
-        si = _bounded(stats.mean_ci(g[SATISFACTION_INDEX], lvl), 0.0, 100.0)
-        means_w = {c: stats.mean_ci(g[c], lvl, w).estimate for c in SEGMENT_ITEMS}
-        seg = loyalty_segment(pd.Series([means_w[S.SATISFACTION]]), pd.Series([means_w[S.CONTINUE]]),
-                              pd.Series([means_w[S.RECOMMEND]]), q.segments).iloc[0]
-        counts = g[SEGMENT].value_counts()
-        row = {
-            S.ACCOUNT_ID: acc, ACCOUNT_NAME_LABEL: names.get(acc, pd.NA), "n_interviews": len(g),
-            "small_sample": len(g) < q.small_account_interviews,
-            "nps_all": allr.nps, "nps_all_ci_low": allr.ci_low, "nps_all_ci_high": allr.ci_high,
-            "nps_account_avg": _account_nps_class(rec.estimate, a),
-            **rec.columns("recommend_mean"),
-            "nps_role_weighted": rw.nps, "nps_role_weighted_ci_low": rw.ci_low, "nps_role_weighted_ci_high": rw.ci_high,
-            **sat.columns(S.SATISFACTION), **sat_w.columns("satisfaction_role_weighted"), **si.columns(SATISFACTION_INDEX),
-            "continue_mean": g[S.CONTINUE].mean(), "increase_mean": g[S.INCREASE].mean(),
-            "share_of_wallet_pct": g[S.SHARE_OF_WALLET].mean(),
-            SEGMENT: seg if pd.notna(seg) else pd.NA,
-            **{f"{s.lower().replace(' ', '_')}_n": int(counts.get(s, 0)) for s in SEGMENTS},
-            "unclassified_n": int(g[SEGMENT].isna().sum()),
-        }
-        rows.append(row)
+    rows = [_account_row(a, acc, g, names) for acc, g in resp.groupby(S.ACCOUNT_ID, observed=True, sort=True)]
     out = pd.DataFrame(rows)
     if out.empty:
         return out
@@ -539,6 +510,37 @@ def account_loyalty(a: Assessment) -> pd.DataFrame:
     order = out[SEGMENT].cat.codes.replace(-1, len(SEGMENTS))
     out = out.assign(_o=-order).sort_values(["_o", S.SATISFACTION], ascending=[True, True], kind="stable").drop(columns="_o")
     return out.reset_index(drop=True)
+
+
+def _account_row(a: Assessment, acc: object, g: pd.DataFrame, names: pd.Series) -> dict[str, object]:
+    """One row of :func:`account_loyalty`: the loyalty figures of one account's respondents ``g``."""
+    q = _q(a)
+    lvl = q.confidence_level
+    w = g[ROLE_WEIGHT]
+    allr = stats.nps(g[S.RECOMMEND], lvl, None, q.nps.promoter_min, q.nps.detractor_max)
+    rw = stats.nps(g[S.RECOMMEND], lvl, w, q.nps.promoter_min, q.nps.detractor_max)
+    rec = _bounded(stats.mean_ci(g[S.RECOMMEND], lvl), *_scale_bounds(a, S.RECOMMEND))
+    sat = _bounded(stats.mean_ci(g[S.SATISFACTION], lvl), *_scale_bounds(a, S.SATISFACTION))
+    sat_w = _bounded(stats.mean_ci(g[S.SATISFACTION], lvl, w), *_scale_bounds(a, S.SATISFACTION))
+    si = _bounded(stats.mean_ci(g[SATISFACTION_INDEX], lvl), 0.0, 100.0)
+    means_w = {c: stats.mean_ci(g[c], lvl, w).estimate for c in SEGMENT_ITEMS}
+    seg = loyalty_segment(pd.Series([means_w[S.SATISFACTION]]), pd.Series([means_w[S.CONTINUE]]),
+                          pd.Series([means_w[S.RECOMMEND]]), q.segments).iloc[0]
+    counts = g[SEGMENT].value_counts()
+    return {
+        S.ACCOUNT_ID: acc, ACCOUNT_NAME_LABEL: names.get(acc, pd.NA), "n_interviews": len(g),
+        "small_sample": len(g) < q.small_account_interviews,
+        "nps_all": allr.nps, "nps_all_ci_low": allr.ci_low, "nps_all_ci_high": allr.ci_high,
+        "nps_account_avg": _account_nps_class(rec.estimate, a),
+        **rec.columns("recommend_mean"),
+        "nps_role_weighted": rw.nps, "nps_role_weighted_ci_low": rw.ci_low, "nps_role_weighted_ci_high": rw.ci_high,
+        **sat.columns(S.SATISFACTION), **sat_w.columns("satisfaction_role_weighted"), **si.columns(SATISFACTION_INDEX),
+        "continue_mean": g[S.CONTINUE].mean(), "increase_mean": g[S.INCREASE].mean(),
+        "share_of_wallet_pct": g[S.SHARE_OF_WALLET].mean(),
+        SEGMENT: seg if pd.notna(seg) else pd.NA,
+        **{f"{s.lower().replace(' ', '_')}_n": int(counts.get(s, 0)) for s in SEGMENTS},
+        "unclassified_n": int(g[SEGMENT].isna().sum()),
+    }
 
 
 def rollup(a: Assessment) -> pd.DataFrame:
@@ -609,333 +611,37 @@ def segment_shares(a: Assessment, by: str = S.ACCOUNT_ID) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------
-# Key drivers
+# Key drivers and group comparisons: in cra_helpers.drivers and cra_helpers.comparisons
 # ---------------------------------------------------------------------------
-LEVEL_NEED, LEVEL_GROUP, LEVEL_CORRELATION = "need", "primary group", "correlation only"
-KEY_DRIVER, HIDDEN_DRIVER, BASIC, LOW_PRIORITY = "Key driver", "Hidden driver", "Basic expectation", "Low priority"
-QUADRANTS: tuple[str, ...] = (KEY_DRIVER, HIDDEN_DRIVER, BASIC, LOW_PRIORITY)
+_DRIVER_NAMES = frozenset({
+    "LEVEL_NEED", "LEVEL_GROUP", "LEVEL_CORRELATION", "KEY_DRIVER", "HIDDEN_DRIVER", "BASIC", "LOW_PRIORITY", "QUADRANTS",
+    "driver_matrix", "key_drivers",
+})
+_COMPARISON_NAMES = frozenset({
+    "COMPARISON_FACTORS", "COMPARISON_MEASURES", "HIGHER", "LOWER", "NO_DIFFERENCE", "TOO_FEW", "OMNIBUS_FACTORS",
+    "compare_groups", "omnibus_tests",
+})
 
 
-def driver_matrix(a: Assessment, outcome: str) -> tuple[pd.DataFrame, pd.Series, list[str]]:
-    """Respondent × need performance matrix and the outcome, ready for relative weights.
+def __getattr__(name: str) -> Any:
+    """The key-driver and comparison names, importable from here as before they moved to their own modules.
 
-    Needs rated by fewer than ``drivers.min_share_rated`` of the respondents
-    who answered ``outcome`` are left out; respondents missing more than
-    ``drivers.max_missing_share`` of the remaining needs are left out; the
-    remaining gaps are filled with the need's mean (mean imputation, noted).
-
-    Returns
-    -------
-    (x, y, notes)
-        ``x`` indexed by interview id, one column per need (performance on its
-        scale); ``y`` the outcome; ``notes`` what was left out or filled in.
+    Those modules build on the per-respondent tables above, so they are
+    imported on first use rather than at the top of this module.
     """
-    cfg = _q(a).drivers
-    notes: list[str] = []
-    resp = respondent_loyalty(a)
-    y = resp.set_index(S.INTERVIEW_ID)[outcome].dropna()
-    r = need_ratings(a)
-    wide = r.pivot_table(index=S.INTERVIEW_ID, columns=S.NEED_ID, values=S.PERFORMANCE, aggfunc="first", observed=True)
-    all_needs = list(_need_labels(a)[S.NEED_ID])
-    wide = wide.reindex(index=y.index, columns=all_needs)
-    rated = wide.notna().mean()
-    dropped = [c for c in wide.columns if rated[c] < cfg.min_share_rated]
-    if dropped:
-        notes.append(f"Left out of the driver model, rated by fewer than {cfg.min_share_rated:.0%} of respondents: {', '.join(map(str, dropped))}.")
-    wide = wide.drop(columns=dropped)
-    if wide.shape[1]:
-        missing = wide.isna().mean(axis=1)
-        gone = missing[missing > cfg.max_missing_share].index
-        if len(gone):
-            notes.append(f"{len(gone)} respondent(s) left out: they rated fewer than {1 - cfg.max_missing_share:.0%} of the needs.")
-        wide = wide.drop(index=gone)
-        filled = int(wide.isna().sum().sum())
-        if filled:
-            notes.append(f"{filled} missing performance rating(s) ({filled / wide.size:.1%}) filled with the need's mean.")
-        wide = wide.fillna(wide.mean())
-    return wide, y.loc[wide.index], notes
+    if name in _DRIVER_NAMES:
+        from . import drivers as module
+    elif name in _COMPARISON_NAMES:
+        from . import comparisons as module
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
 
 
-def _group_matrix(x: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    groups = labels.set_index(S.NEED_ID)[S.PRIMARY_GROUP].reindex(x.columns)
-    return x.T.groupby(groups.to_numpy(), sort=False).mean().T
-
-
-def _quadrants(stated: pd.Series, derived: pd.Series, derived_cut: float) -> pd.Series:
-    stated_cut = stated.median()
-    hi_s = stated >= stated_cut
-    hi_d = derived >= derived_cut
-    out = np.select([hi_s & hi_d, ~hi_s & hi_d, hi_s & ~hi_d], [KEY_DRIVER, HIDDEN_DRIVER, BASIC], default=LOW_PRIORITY)
-    return pd.Series(out, index=stated.index).where(stated.notna() & derived.notna())
-
-
-def key_drivers(a: Assessment, outcomes: Iterable[str] | None = None) -> pd.DataFrame:
-    """Derived importance of each need for each outcome (relative weights, Johnson 2000).
-
-    What is modelled depends on the respondents available (``n``) for the
-    number of predictors ``p``: with ``n ≥ min_respondents_per_predictor · p``
-    every need is a predictor; otherwise, when the needs table gives primary
-    groups and there are enough respondents for them, the group means are the
-    predictors; otherwise only each need's squared correlation with the
-    outcome is shown (``raw_weight`` = r², no shares of R²). Below
-    ``min_respondents`` nothing is computed. ``DataFrame.attrs["notes"]``
-    says which case applied and why.
-
-    Parameters
-    ----------
-    outcomes
-        Loyalty columns to explain (default ``drivers.outcomes``).
-
-    Returns
-    -------
-    DataFrame
-        One row per outcome × driver: ``outcome, level`` (need / primary
-        group / correlation only), ``driver`` (need id or group name),
-        ``need_id`` (empty at group level), ``need_name, primary_group,
-        raw_weight, ci_low, ci_high`` (share of the outcome's variance, 0–1,
-        percentile bootstrap interval), ``pct_of_r2, pct_ci_low, pct_ci_high``
-        (percent of R²), ``rank`` (1 = strongest), ``stated_importance`` (mean
-        importance rating), ``performance_mean``, ``quadrant`` (Key driver /
-        Hidden driver / Basic expectation / Low priority: stated importance at
-        or above the median of the drivers, derived importance at or above an
-        equal share of R²), ``r2, r2_ci_low, r2_ci_high, n``.
-    """
-    q = _q(a)
-    cfg = q.drivers
-    labels = _need_labels(a)
-    r = need_ratings(a)
-    notes: list[str] = []
-    frames = []
-    outcomes = list(outcomes or cfg.outcomes)
-    order = {o: i for i, o in enumerate(outcomes)}
-    for outcome in outcomes:
-        x, y, why = driver_matrix(a, outcome)
-        notes += [f"{outcome}: {w}" for w in why]
-        n, p = len(y), x.shape[1]
-        if n < cfg.min_respondents or p == 0:
-            notes.append(f"{outcome}: only {n} respondents with the answer and {p} rated needs; at least "
-                         f"{cfg.min_respondents} respondents are needed for a driver analysis, so none is shown.")
-            continue
-        stated_need = r.groupby(S.NEED_ID, observed=True)[S.IMPORTANCE].mean()
-        perf_need = x.mean()
-        groups_known = labels[S.PRIMARY_GROUP].notna().all() and a.has(S.NEEDS)
-        level = LEVEL_NEED
-        if n < cfg.min_respondents_per_predictor * p:
-            gx = _group_matrix(x, labels) if groups_known else None
-            if gx is not None and gx.shape[1] >= 2 and n >= cfg.min_respondents_per_predictor * gx.shape[1]:
-                level = LEVEL_GROUP
-                notes.append(f"{outcome}: {n} respondents are too few for {p} needs (at least {cfg.min_respondents_per_predictor:g} per "
-                             f"need, {cfg.min_respondents_per_predictor * p:g} in all), so the needs are combined into their "
-                             f"{gx.shape[1]} primary groups (mean performance of the group's needs).")
-                x = gx
-            else:
-                level = LEVEL_CORRELATION
-                notes.append(f"{outcome}: {n} respondents are too few for a multivariate model of {p} needs (at least "
-                             f"{cfg.min_respondents_per_predictor * p:g} needed), so each need's squared correlation with "
-                             f"{outcome} is shown instead; these overlap and do not add up to an R².")
-        if level == LEVEL_CORRELATION:
-            table = _correlation_table(x, y, q.confidence_level)
-        else:
-            table = bootstrap_relative_weights(x, y, cfg.bootstrap_resamples, q.confidence_level, cfg.seed)
-        fit = dict(table.attrs)
-        table.index.name = "driver"
-        table = table.reset_index()
-        table.insert(0, "level", level)
-        table.insert(0, "outcome", outcome)
-        if level == LEVEL_GROUP:
-            table[S.NEED_ID] = pd.NA
-            table["need_name"] = pd.NA
-            table[S.PRIMARY_GROUP] = table["driver"]
-            need_group = labels.set_index(S.NEED_ID)[S.PRIMARY_GROUP]
-            table["stated_importance"] = table["driver"].map(stated_need.groupby(need_group.reindex(stated_need.index).to_numpy()).mean())
-            table["performance_mean"] = table["driver"].map(x.mean())
-        else:
-            table[S.NEED_ID] = table["driver"]
-            table = table.merge(labels, on=S.NEED_ID, how="left")
-            table["stated_importance"] = table[S.NEED_ID].map(stated_need)
-            table["performance_mean"] = table[S.NEED_ID].map(perf_need)
-        derived = table["pct_of_r2"] if level != LEVEL_CORRELATION else table["raw_weight"]
-        cut = 100 / len(table) if level != LEVEL_CORRELATION else table["raw_weight"].mean()
-        table["quadrant"] = _quadrants(table["stated_importance"], derived, cut).to_numpy()
-        for k in ("r2", "r2_ci_low", "r2_ci_high"):
-            table[k] = fit.get(k, np.nan)
-        table["n"] = n
-        frames.append(table)
-    cols = ["outcome", "level", "driver", S.NEED_ID, "need_name", S.PRIMARY_GROUP, "raw_weight", "ci_low", "ci_high",
-            "pct_of_r2", "pct_ci_low", "pct_ci_high", "rank", "stated_importance", "performance_mean", "quadrant",
-            "r2", "r2_ci_low", "r2_ci_high", "n"]
-    out = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
-    out = out.sort_values("rank", kind="stable").sort_values("outcome", key=lambda s: s.map(order), kind="stable")
-    out = out.reset_index(drop=True)
-    out.attrs["notes"] = notes
-    return out
-
-
-def _correlation_table(x: pd.DataFrame, y: pd.Series, level: float) -> pd.DataFrame:
-    from scipy import stats as sps
-
-    rows = {}
-    z = sps.norm.ppf(0.5 + level / 2)
-    n = len(y)
-    for c in x.columns:
-        if x[c].std() == 0 or y.std() == 0 or n < 4:
-            rows[c] = (0.0, np.nan, np.nan)
-            continue
-        r = float(np.corrcoef(x[c], y)[0, 1])
-        zr, se = np.arctanh(np.clip(r, -0.999999, 0.999999)), 1 / np.sqrt(n - 3)
-        lo, hi = np.tanh(zr - z * se), np.tanh(zr + z * se)
-        lo2 = 0.0 if lo <= 0 <= hi else min(lo * lo, hi * hi)
-        rows[c] = (r * r, lo2, max(lo * lo, hi * hi))
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=["raw_weight", "ci_low", "ci_high"])
-    for c in ("pct_of_r2", "pct_ci_low", "pct_ci_high"):
-        out[c] = np.nan
-    out["rank"] = out["raw_weight"].rank(ascending=False, method="min").astype(int)
-    return out
-
-
-# ---------------------------------------------------------------------------
-# Comparisons
-# ---------------------------------------------------------------------------
-COMPARISON_FACTORS: tuple[str, ...] = (S.ACCOUNT_ID, S.LOCATION_ID, S.LEVEL, S.DEPARTMENT, S.DECISION_ROLE, S.WAVE)
-"""Respondent attributes compared (locations within their account)."""
-COMPARISON_MEASURES: tuple[str, ...] = (S.SATISFACTION, SATISFACTION_INDEX, S.RECOMMEND, S.CONTINUE, S.INCREASE, S.SHARE_OF_WALLET)
-"""Per-respondent measures compared."""
-HIGHER, LOWER, NO_DIFFERENCE, TOO_FEW = "higher than the rest", "lower than the rest", "no difference shown", "too few answers"
-
-
-def compare_groups(
-    a: Assessment,
-    factors: Iterable[str] = COMPARISON_FACTORS,
-    measures: Iterable[str] = COMPARISON_MEASURES,
-) -> pd.DataFrame:
-    """Each group against the rest of the respondents, with small-sample tests and effect sizes.
-
-    For every factor (account, location, level, department, decision role,
-    wave) and measure, each group's answers are compared with everybody
-    else's — for locations, with the other sites of the same account — by a
-    two-sided Mann–Whitney *U* test (permutation *p*-value when the smaller
-    side has fewer than ``comparisons.permutation_below`` answers, normal
-    approximation with tie correction otherwise); *p*-values are Holm-corrected within each factor (all its groups × measures). A
-    difference is called only when the corrected *p* is below
-    ``comparisons.alpha`` **and** |Cliff's δ| reaches ``comparisons.min_effect``.
-
-    Returns
-    -------
-    DataFrame
-        ``factor, within`` (account id for locations, else empty), ``group,
-        group_label, measure, n_group, n_rest, mean_group, mean_rest,
-        diff`` (group − rest, on the measure's scale), ``diff_ci_low,
-        diff_ci_high`` (Welch interval), ``cliffs_delta`` (−1…1), ``effect``
-        (negligible / small / medium / large), ``p_value, p_holm, verdict``
-        (higher than the rest / lower than the rest / no difference shown /
-        too few answers). ``attrs["notes"]`` lists factors not compared and why.
-    """
-    cfg = _q(a).comparisons
-    level = _q(a).confidence_level
-    resp = respondent_loyalty(a)
-    measures = [m for m in measures if m in resp.columns]
-    notes: list[str] = []
-    frames = []
-    for factor in factors:
-        if factor not in resp.columns or (resp[factor].dropna().nunique() < 2 and factor != S.LOCATION_ID):
-            notes.append(f"{factor}: fewer than two groups, nothing to compare.")
-            continue
-        rows = []
-        blocks = resp.groupby(S.ACCOUNT_ID, observed=True) if factor == S.LOCATION_ID else [(None, resp)]
-        for within, block in blocks:
-            groups = block[factor].dropna().unique()
-            if len(groups) < 2:
-                continue
-            for grp in sorted(groups, key=str):
-                mask = (block[factor] == grp).fillna(False).to_numpy(bool)
-                label = _group_label(block[mask], factor, grp)
-                for m in measures:
-                    x, rest = block.loc[mask, m].dropna(), block.loc[~mask, m].dropna()
-                    row = {"factor": factor, "within": within if within is not None else pd.NA, "group": str(grp),
-                           "group_label": label, MEASURE: m, "n_group": len(x), "n_rest": len(rest),
-                           "mean_group": x.mean() if len(x) else np.nan, "mean_rest": rest.mean() if len(rest) else np.nan}
-                    diff, lo, hi = stats.welch_diff_ci(x, rest, level)
-                    row.update(diff=diff, diff_ci_low=lo, diff_ci_high=hi)
-                    small = len(x) < cfg.min_group_size or len(rest) < cfg.min_group_size
-                    row["cliffs_delta"] = np.nan if small else stats.cliffs_delta(x, rest)
-                    row["effect"] = stats.cliffs_band(row["cliffs_delta"])
-                    row["p_value"] = np.nan if small else stats.mann_whitney_p(
-                        x, rest, cfg.permutation_resamples, cfg.seed, cfg.permutation_below)
-                    rows.append(row)
-        if not rows:
-            notes.append(f"{factor}: no account has two groups to compare.")
-            continue
-        f = pd.DataFrame(rows)
-        f["p_holm"] = stats.holm(f["p_value"])
-        frames.append(f)
-    cols = ["factor", "within", "group", "group_label", MEASURE, "n_group", "n_rest", "mean_group", "mean_rest", "diff",
-            "diff_ci_low", "diff_ci_high", "cliffs_delta", "effect", "p_value", "p_holm", "verdict"]
-    if not frames:
-        out = pd.DataFrame(columns=cols)
-        out.attrs["notes"] = notes
-        return out
-    out = pd.concat(frames, ignore_index=True)
-    holds = (out["p_holm"] < cfg.alpha) & (out["cliffs_delta"].abs() >= cfg.min_effect)
-    out["verdict"] = np.select(
-        [out["p_value"].isna() & (out[["n_group", "n_rest"]].min(axis=1) < cfg.min_group_size), holds & (out["diff"] > 0), holds & (out["diff"] < 0)],
-        [TOO_FEW, HIGHER, LOWER], default=NO_DIFFERENCE,
-    )
-    out = out[cols]
-    out.attrs["notes"] = notes
-    return out
-
-
-def _group_label(rows: pd.DataFrame, factor: str, group: object) -> str:
-    if factor == S.ACCOUNT_ID and ACCOUNT_NAME_LABEL in rows.columns and rows[ACCOUNT_NAME_LABEL].notna().any():
-        return f"{group} {rows[ACCOUNT_NAME_LABEL].dropna().iloc[0]}"
-    if factor == S.LOCATION_ID and S.SITE in rows.columns and rows[S.SITE].notna().any():
-        return f"{group} {rows[S.SITE].dropna().iloc[0]}"
-    return str(group)
-
-
-OMNIBUS_FACTORS: tuple[str, ...] = (S.ACCOUNT_ID, S.LEVEL, S.DEPARTMENT, S.DECISION_ROLE, S.WAVE)
-"""Factors of :func:`omnibus_tests` (sites differ mostly because their accounts do; see :func:`compare_groups`)."""
-
-
-def omnibus_tests(
-    a: Assessment,
-    factors: Iterable[str] = OMNIBUS_FACTORS,
-    measures: Iterable[str] = COMPARISON_MEASURES,
-) -> pd.DataFrame:
-    """Kruskal–Wallis test of every factor × measure, Holm-corrected over the whole table.
-
-    Groups with fewer than ``comparisons.min_group_size`` answers are left
-    out. Sites are not in the default factors: across accounts they differ
-    mostly because their accounts do (:func:`compare_groups` compares sites
-    within their account).
-
-    Returns
-    -------
-    DataFrame
-        ``factor, measure, groups`` (compared), ``n``, ``h, p_value, p_holm,
-        epsilon_squared`` (ε² = H / (n − 1), 0–1), ``differs`` (True when
-        ``p_holm < alpha``).
-    """
-    cfg = _q(a).comparisons
-    resp = respondent_loyalty(a)
-    rows = []
-    for factor in factors:
-        if factor not in resp.columns:
-            continue
-        for m in measures:
-            if m not in resp.columns:
-                continue
-            sub = resp[[factor, m]].dropna()
-            groups = [g[m].to_numpy(float) for _, g in sub.groupby(factor, observed=True) if len(g) >= cfg.min_group_size]
-            if len(groups) < 2:
-                continue
-            h, p, eps = stats.kruskal(groups)
-            rows.append({"factor": factor, MEASURE: m, "groups": len(groups), N: int(sum(len(g) for g in groups)),
-                         "h": h, "p_value": p, "epsilon_squared": eps})
-    out = pd.DataFrame(rows, columns=["factor", MEASURE, "groups", N, "h", "p_value", "epsilon_squared"])
-    out["p_holm"] = stats.holm(out["p_value"]) if len(out) else pd.Series(dtype=float)
-    out["differs"] = out["p_holm"] < cfg.alpha
-    return out[["factor", MEASURE, "groups", N, "h", "p_value", "p_holm", "epsilon_squared", "differs"]]
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _DRIVER_NAMES | _COMPARISON_NAMES)
 
 
 # ---------------------------------------------------------------------------
