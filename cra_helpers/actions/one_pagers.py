@@ -113,29 +113,36 @@ def one_pager(a: Assessment, account_id: str, risk: pd.DataFrame, acc_gaps: pd.D
         ``actions_total`` (how many concern the account).
     """
     acc = a.accounts.set_index(S.ACCOUNT_ID).loc[account_id]
-    r = risk.set_index(S.ACCOUNT_ID)
-    row = r.loc[account_id] if account_id in r.index else None
     impact = need_impact(a) if impact is None else impact
     sentiment = verbatim_sentiment(a) if sentiment is None else sentiment
     rn = G.respondent_needs(a)
     words = account_words(a, account_id, sentiment, rn=rn)
-    gaps = words.dropna(subset=["gap"]).head(top_gaps)
-    top = pd.DataFrame({"need": gaps["need"], "importance": gaps[S.IMPORTANCE].round(1), "performance": gaps[S.PERFORMANCE].round(1),
-                        "gap": gaps["gap"].round(1), "n": gaps["n"].astype(int), "what_hurts": gaps["what_hurts"],
-                        "what_works": gaps["what_works"], "stance": gaps["stance"], "quadrant": gaps["quadrant"],
-                        "words_note": gaps["words_note"]}).reset_index(drop=True)
+    top = _top_gaps_table(words, top_gaps)
     quotes = account_quotes(a, account_id, n=n_quotes, sentiment=sentiment, words=words, top_gaps=top_gaps)
     acts = account_actions(recs, impact, words, float(acc[S.REVENUE]), library)
-    reasons = [] if row is None else str(row["reasons"]).split("; ")
     return {
         S.ACCOUNT_ID: account_id, "name": acc[S.ACCOUNT_NAME], "revenue": float(acc[S.REVENUE]),
-        "status": f"{acc[S.RELATIONSHIP_TYPE]}, {acc[S.STATUS]}",
-        "risk_score": None if row is None else float(row["risk_score"]),
-        "risk_level": None if row is None else row["risk_level"],
-        "reasons": reasons[:4], "top_gaps": top, "quotes": quotes, "quote_rule": quotes.attrs.get("rule", ""),
+        "status": f"{acc[S.RELATIONSHIP_TYPE]}, {acc[S.STATUS]}", **_risk_of(risk, account_id), "top_gaps": top, "quotes": quotes, "quote_rule": quotes.attrs.get("rule", ""),
         "actions": acts.head(n_actions), "actions_total": len(acts), "actions_all": acts, "remarks": int((sentiment[S.ACCOUNT_ID].astype(str) == str(account_id)).sum()),
     }
 
+
+def _risk_of(risk: pd.DataFrame, account_id: str) -> dict[str, object]:
+    """The account's ``risk_score``, ``risk_level`` and first 4 ``reasons`` (``None`` and none when not scored)."""
+    r = risk.set_index(S.ACCOUNT_ID)
+    row = r.loc[account_id] if account_id in r.index else None
+    reasons = [] if row is None else str(row["reasons"]).split("; ")
+    return {"risk_score": None if row is None else float(row["risk_score"]),
+            "risk_level": None if row is None else row["risk_level"], "reasons": reasons[:4]}
+
+
+def _top_gaps_table(words: pd.DataFrame, top_gaps: int) -> pd.DataFrame:
+    """The page's largest gaps (:func:`account_words` rows), figures to one decimal."""
+    gaps = words.dropna(subset=["gap"]).head(top_gaps)
+    return pd.DataFrame({"need": gaps["need"], "importance": gaps[S.IMPORTANCE].round(1), "performance": gaps[S.PERFORMANCE].round(1),
+                         "gap": gaps["gap"].round(1), "n": gaps["n"].astype(int), "what_hurts": gaps["what_hurts"],
+                         "what_works": gaps["what_works"], "stance": gaps["stance"], "quadrant": gaps["quadrant"],
+                         "words_note": gaps["words_note"]}).reset_index(drop=True)
 
 CUSTOMER_KEYS = ("account_id", "name", "top_gaps", "quotes", "actions", "actions_all", "remarks")
 """What of :func:`one_pager` may reach the customer (the rest is internal)."""

@@ -6,7 +6,9 @@ See the package docstring (:mod:`cra_helpers.actions`, *Action plan*).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,8 +16,11 @@ import pandas as pd
 from .. import schema as S
 from ..config import Config
 from ..errors import CraError
-from .library import ActionLibrary, _round_return, rating_measure, scale_label
+from .library import ActionItem, ActionLibrary, _round_return, rating_measure, scale_label
 from .risk import risk_weights_table
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 PLAN_STATUSES: tuple[str, ...] = ("not started", "in progress", "done", "dropped")
 """Values of the plan's Status column (the workbook's drop-down)."""
@@ -86,41 +91,44 @@ def action_plan(recs: pd.DataFrame, library: ActionLibrary, gaps: pd.DataFrame, 
         ``Progress (%)`` 0.
     """
     today = today or dt.date.today()
-    rule = config.actions.plan
     cols = plan_columns(config)
     g = gaps.set_index(S.NEED_ID)
     items = {a.id: a for a in library.actions}
-    rows = []
     ranked = recs[recs["rank"].notna()] if "rank" in recs else recs
-    for r in ranked.itertuples(index=False):
-        item = items[r.action_id]
-        first = r.need_ids.split("; ")[0] if r.need_ids else ""
-        known = first in g.index
-        base = float(g.loc[first, S.PERFORMANCE]) if known else np.nan
-        gplus = max(float(g.loc[first, "gap"]), 0.0) if known else np.nan
-        need_name = str(g.loc[first, "need"]) if known else first
-        due = today + dt.timedelta(days=rule.due_days_top if int(r.rank) <= rule.top_actions else rule.due_days_rest)
-        metric = library.metrics[item.metric]
-        ok = known and not np.isnan(base)
-        rows.append({
-            cols["rank"]: int(r.rank), cols["action"]: r.action, cols["needs"]: r.needs, cols["owner"]: r.owner, cols["person"]: "",
-            cols["rating_measure"]: rating_measure(need_name, config),
-            cols["rating_baseline"]: round(base, 2) if ok else np.nan,
-            cols["rating_target"]: round(base + rule.target_gap_closure * gplus, 2) if ok else np.nan,
-            cols["rated_by"]: int(g.loc[first, "n"]) if known else 0,
-            cols["metric"]: "none: the customers' rating is the metric" if metric.is_rating else metric.name,
-            cols["unit"]: "" if metric.is_rating else metric.unit,
-            cols["operational_baseline"]: np.nan, cols["operational_target"]: np.nan,
-            cols["due"]: due, cols["status"]: PLAN_STATUSES[0], cols["progress"]: 0, cols["comment"]: "",
-            cols["accounts"]: r.accounts_affected,
-            cols["return"]: _round_return(float(r.return_on_resources)),
-            cols["internal"]: item.internal or (f"Present at the business-team workshop; the {r.owner.lower()} reports "
-                                                f"{metric.name.lower()} monthly against the target."),
-            cols["customer"]: item.customer or (f"Tell the accounts affected what they told us about {r.needs.lower()}, "
-                                                f"what we will change and by when ({due.isoformat()})."),
-            cols["action_id"]: r.action_id,
-        })
+    rows = [_plan_row(r, items[r.action_id], library, g, config, cols, today) for r in ranked.itertuples(index=False)]
     return pd.DataFrame(rows, columns=list(cols.values()))
+
+
+def _plan_row(r: tuple, item: ActionItem, library: ActionLibrary, g: pd.DataFrame, config: Config,
+              cols: dict[str, str], today: dt.date) -> dict[str, object]:
+    """One ranked action (a :func:`recommendations` row) as a plan row under the headers ``cols``."""
+    rule = config.actions.plan
+    first = r.need_ids.split("; ")[0] if r.need_ids else ""
+    known = first in g.index
+    base = float(g.loc[first, S.PERFORMANCE]) if known else np.nan
+    gplus = max(float(g.loc[first, "gap"]), 0.0) if known else np.nan
+    need_name = str(g.loc[first, "need"]) if known else first
+    due = today + dt.timedelta(days=rule.due_days_top if int(r.rank) <= rule.top_actions else rule.due_days_rest)
+    metric = library.metrics[item.metric]
+    ok = known and not np.isnan(base)
+    return {
+        cols["rank"]: int(r.rank), cols["action"]: r.action, cols["needs"]: r.needs, cols["owner"]: r.owner, cols["person"]: "",
+        cols["rating_measure"]: rating_measure(need_name, config),
+        cols["rating_baseline"]: round(base, 2) if ok else np.nan,
+        cols["rating_target"]: round(base + rule.target_gap_closure * gplus, 2) if ok else np.nan,
+        cols["rated_by"]: int(g.loc[first, "n"]) if known else 0,
+        cols["metric"]: "none: the customers' rating is the metric" if metric.is_rating else metric.name,
+        cols["unit"]: "" if metric.is_rating else metric.unit,
+        cols["operational_baseline"]: np.nan, cols["operational_target"]: np.nan,
+        cols["due"]: due, cols["status"]: PLAN_STATUSES[0], cols["progress"]: 0, cols["comment"]: "",
+        cols["accounts"]: r.accounts_affected,
+        cols["return"]: _round_return(float(r.return_on_resources)),
+        cols["internal"]: item.internal or (f"Present at the business-team workshop; the {r.owner.lower()} reports "
+                                            f"{metric.name.lower()} monthly against the target."),
+        cols["customer"]: item.customer or (f"Tell the accounts affected what they told us about {r.needs.lower()}, "
+                                            f"what we will change and by when ({due.isoformat()})."),
+        cols["action_id"]: r.action_id,
+    }
 
 
 RECS_HEADERS = {
@@ -155,10 +163,16 @@ def write_action_plan(path: str | Path, plan: pd.DataFrame, recs: pd.DataFrame, 
     Path
         The workbook written.
     """
-    from ..spreadsheet import SheetSetup, write_workbook
+    from ..spreadsheet import write_workbook
 
-    cols = plan_columns(config)
-    sc = config.scale(S.SCALE_PERFORMANCE)
+    sheets = _workbook_sheets(plan, recs, risk, metrics, config, unranked)
+    setup = _workbook_setup(plan_columns(config), config)
+    return write_workbook(path, sheets, title=f"{config.client} — action plan", setup=setup)
+
+
+def _workbook_sheets(plan: pd.DataFrame, recs: pd.DataFrame, risk: pd.DataFrame, metrics: pd.DataFrame, config: Config,
+                     unranked: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets in order, their headers in words and figures rounded for reading."""
     r = recs.drop(columns=["need_ids", "metric"], errors="ignore").copy()
     for c in ("impact", "resources", "cost"):
         r[c] = r[c].astype(float).round(0)
@@ -174,8 +188,16 @@ def write_action_plan(path: str | Path, plan: pd.DataFrame, recs: pd.DataFrame, 
     if unranked is not None:
         sheets[UNRANKED_SHEET] = unranked
     sheets.update({"Recommendations": r, "At-risk accounts": rk, "Metrics": m, "Risk weights": w})
+    return sheets
+
+
+def _workbook_setup(cols: dict[str, str], config: Config) -> dict[str, object]:
+    """Layout of each sheet (:class:`cra_helpers.spreadsheet.SheetSetup`): wrapping, formats, drop-down, ranges, widths."""
+    from ..spreadsheet import SheetSetup
+
+    sc = config.scale(S.SCALE_PERFORMANCE)
     rating_fmt = "0.00"
-    setup = {
+    return {
         PLAN_SHEET: SheetSetup(
             wrap=[cols[k] for k in ("action", "needs", "rating_measure", "metric", "accounts", "internal", "customer", "comment")],
             number_formats={cols["rating_baseline"]: rating_fmt, cols["rating_target"]: rating_fmt, cols["progress"]: "0",
@@ -196,7 +218,6 @@ def write_action_plan(path: str | Path, plan: pd.DataFrame, recs: pd.DataFrame, 
                                                                           "Risk score (0–100)": "0.0"}),
         "Metrics": SheetSetup(wrap=["Definition", "Customers' rating measured"], number_formats={"Customers' rating now": "0.00"}),
     }
-    return write_workbook(path, sheets, title=f"{config.client} — action plan", setup=setup)
 
 
 class ActionPlanError(CraError):
@@ -249,10 +270,36 @@ def read_action_plan(path: str | Path, sheet: str = PLAN_SHEET) -> pd.DataFrame:
         a due date that is not a date; the message names the file, sheet,
         row and column (letter and header) of every such cell.
     """
-    from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
-
     path = Path(path)
+    ws = _open_plan_sheet(path, sheet)
+    rows = list(ws.iter_rows(values_only=True))
+    if not rows:
+        raise ActionPlanError(path, [f"sheet {sheet!r} is empty"])
+    headers = [str(h).strip() if h is not None else "" for h in rows[0]]
+    need = _plan_key_columns(headers, path, sheet)
+    problems: list[str] = []
+    records = []
+    for i, values in enumerate(rows[1:], start=2):
+        values = list(values) + [None] * (len(headers) - len(values))
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        records.append(_plan_record(ws, i, values, headers, need, _CellPlace(sheet, i, need), problems))
+    if problems:
+        raise ActionPlanError(path, problems)
+    out = pd.DataFrame(records, columns=[h for h in headers if h] + ["row"] if records else [h for h in headers if h] + ["row"])
+    out["Progress (%)"] = out["Progress (%)"].astype(float)
+    out.attrs["path"] = str(path)
+    return out
+
+
+_PLAN_KEY_COLUMNS = ("Action", "Status", "Progress (%)", "Due date")
+"""Columns :func:`read_action_plan` needs in the plan's sheet."""
+
+
+def _open_plan_sheet(path: Path, sheet: str) -> Worksheet:
+    """The plan's worksheet (values, not formulas); :class:`ActionPlanError` when the file or the sheet is missing or unreadable."""
+    from openpyxl import load_workbook
+
     if not path.is_file():
         raise ActionPlanError(path, ["file not found"])
     try:
@@ -261,65 +308,80 @@ def read_action_plan(path: str | Path, sheet: str = PLAN_SHEET) -> pd.DataFrame:
         raise ActionPlanError(path, [f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})"]) from None
     if sheet not in wb.sheetnames:
         raise ActionPlanError(path, [f"no sheet {sheet!r} (sheets: {', '.join(wb.sheetnames)})"])
-    ws = wb[sheet]
-    rows = list(ws.iter_rows(values_only=True))
-    if not rows:
-        raise ActionPlanError(path, [f"sheet {sheet!r} is empty"])
-    headers = [str(h).strip() if h is not None else "" for h in rows[0]]
-    need = {"Action": None, "Status": None, "Progress (%)": None, "Due date": None}
-    for key in need:
-        if key in headers:
-            need[key] = headers.index(key)
+    return wb[sheet]
+
+
+def _plan_key_columns(headers: list[str], path: Path, sheet: str) -> dict[str, int]:
+    """Position of each of :data:`_PLAN_KEY_COLUMNS` among the headers; :class:`ActionPlanError` naming the missing ones."""
+    need = {key: headers.index(key) if key in headers else None for key in _PLAN_KEY_COLUMNS}
     missing = [k for k, j in need.items() if j is None]
     if missing:
         raise ActionPlanError(path, [f"sheet {sheet!r}, row 1: column {k!r} is missing" for k in missing])
-    problems: list[str] = []
-    records = []
+    return need
 
-    def where(i: int, key: str) -> str:
-        j = need[key]
-        return f"sheet {sheet!r}, row {i}, column {get_column_letter(j + 1)} ({key!r})"
 
-    for i, values in enumerate(rows[1:], start=2):
-        values = list(values) + [None] * (len(headers) - len(values))
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        rec = {h or get_column_letter(j + 1): v for j, (h, v) in enumerate(zip(headers, values))}
-        status = values[need["Status"]]
-        st = str(status).strip().lower() if status is not None else ""
-        if st == "":
-            st = PLAN_STATUSES[0]
-        elif st not in PLAN_STATUSES:
-            problems.append(f"{where(i, 'Status')}: {status!r} is not a status; use one of: {', '.join(PLAN_STATUSES)}")
-        rec["Status"] = st
-        prog = values[need["Progress (%)"]]
-        p: float | None
-        if prog is None or (isinstance(prog, str) and not prog.strip()):
-            p = 100.0 if st == "done" else 0.0
-        else:
-            try:
-                p = float(str(prog).strip().rstrip("%").strip()) if isinstance(prog, str) else float(prog)
-                if isinstance(prog, str) is False and 0 < p <= 1 and ws.cell(row=i, column=need["Progress (%)"] + 1).number_format.endswith("%"):
-                    p *= 100  # typed as 40 % in a percent-formatted cell
-                if not (0 <= p <= 100) or np.isnan(p):
-                    raise ValueError
-            except (TypeError, ValueError):
-                problems.append(f"{where(i, 'Progress (%)')}: {prog!r} is not a number from 0 to 100")
-                p = None
-        rec["Progress (%)"] = p
-        due = values[need["Due date"]]
-        d = _as_date(due)
-        if d is None:
-            problems.append(f"{where(i, 'Due date')}: {due!r} is not a date (yyyy-mm-dd)")
-        rec["Due date"] = d
-        rec["row"] = i
-        records.append(rec)
-    if problems:
-        raise ActionPlanError(path, problems)
-    out = pd.DataFrame(records, columns=[h for h in headers if h] + ["row"] if records else [h for h in headers if h] + ["row"])
-    out["Progress (%)"] = out["Progress (%)"].astype(float)
-    out.attrs["path"] = str(path)
-    return out
+class _CellPlace:
+    """Where a key cell of one plan row is, in words: sheet, row, column letter and header."""
+
+    def __init__(self, sheet: str, row: int, columns: dict[str, int]) -> None:
+        self.sheet, self.row, self.columns = sheet, row, columns
+
+    def __call__(self, key: str) -> str:
+        from openpyxl.utils import get_column_letter
+
+        return f"sheet {self.sheet!r}, row {self.row}, column {get_column_letter(self.columns[key] + 1)} ({key!r})"
+
+
+def _plan_record(ws: Worksheet, i: int, values: list, headers: list[str], need: dict[str, int], where: _CellPlace,
+                 problems: list[str]) -> dict[str, object]:
+    """One row of the plan under its headers, Status, Progress and Due date checked (``problems`` collects the bad cells)."""
+    from openpyxl.utils import get_column_letter
+
+    rec = {h or get_column_letter(j + 1): v for j, (h, v) in enumerate(zip(headers, values))}
+    st = _plan_status(values[need["Status"]], where, problems)
+    rec["Status"] = st
+
+    def percent_cell() -> bool:
+        return ws.cell(row=i, column=need["Progress (%)"] + 1).number_format.endswith("%")
+
+    rec["Progress (%)"] = _plan_progress_value(values[need["Progress (%)"]], st, percent_cell, where, problems)
+    due = values[need["Due date"]]
+    d = _as_date(due)
+    if d is None:
+        problems.append(f"{where('Due date')}: {due!r} is not a date (yyyy-mm-dd)")
+    rec["Due date"] = d
+    rec["row"] = i
+    return rec
+
+
+def _plan_status(status: object, where: _CellPlace, problems: list[str]) -> str:
+    """The Status cell in lower case (empty: ``not started``); a value not in :data:`PLAN_STATUSES` is a problem."""
+    st = str(status).strip().lower() if status is not None else ""
+    if st == "":
+        st = PLAN_STATUSES[0]
+    elif st not in PLAN_STATUSES:
+        problems.append(f"{where('Status')}: {status!r} is not a status; use one of: {', '.join(PLAN_STATUSES)}")
+    return st
+
+
+def _plan_progress_value(prog: object, st: str, percent_cell: Callable[[], bool], where: _CellPlace,
+                         problems: list[str]) -> float | None:
+    """The Progress cell as 0–100 (``"40%"`` reads 40; empty: 100 when done, else 0); ``None`` and a problem when unreadable.
+
+    ``percent_cell`` tells whether the cell is formatted as a percentage (asked only for a number from 0 to 1).
+    """
+    if prog is None or (isinstance(prog, str) and not prog.strip()):
+        return 100.0 if st == "done" else 0.0
+    try:
+        p = float(str(prog).strip().rstrip("%").strip()) if isinstance(prog, str) else float(prog)
+        if isinstance(prog, str) is False and 0 < p <= 1 and percent_cell():
+            p *= 100  # typed as 40 % in a percent-formatted cell
+        if not (0 <= p <= 100) or np.isnan(p):
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(f"{where('Progress (%)')}: {prog!r} is not a number from 0 to 100")
+        return None
+    return p
 
 
 def plan_progress(plan: pd.DataFrame, today: dt.date | None = None) -> pd.DataFrame:

@@ -178,28 +178,8 @@ def account_quotes(a: Assessment, account_id: str, n: int = 3, sentiment: pd.Dat
     words = account_words(a, account_id, sentiment) if words is None else words
     v = sentiment[sentiment[S.ACCOUNT_ID].astype(str) == str(account_id)].set_index(S.VERBATIM_ID, drop=False)
     top = words.dropna(subset=["gap"]).head(top_gaps)
-    picked: list[tuple[str, str, str, str]] = []  # (verbatim_id, need_id, need, stance)
     matched = (sentiment[S.NEED_ID].astype(str) != "").any()
-    if matched:
-        lists = [(r[S.NEED_ID], r["need"], r["stance"], [x for x in str(r["quote_ids"]).split(";") if x]) for _, r in top.iterrows()]
-        depth = max((len(x[3]) for x in lists), default=0)
-        for k in range(depth):
-            for nid, need, stance, ids in lists:
-                if k < len(ids) and ids[k] in v.index and len(picked) < n:
-                    text = str(v.loc[ids[k], S.TEXT])
-                    if not any(near_duplicate(text, str(v.loc[p[0], S.TEXT])) for p in picked):
-                        picked.append((ids[k], nid, need, stance))
-        rule = ("the account's remarks the needs tree matched to its largest gaps: negative beside a gap, "
-                "positive beside a strength (gap.words_beside_numbers)")
-    else:
-        stance = str(top["stance"].iloc[0]) if len(top) else G.STANCE_NEUTRAL
-        hurts, works = int((v["sentiment"] == "negative").sum()), int((v["sentiment"] == "positive").sum())
-        tone = "negative" if stance == G.STANCE_GAP else ("positive" if stance == G.STANCE_STRENGTH else
-                                                          ("negative" if hurts >= works else "positive"))
-        ids, _ = _side(v.reset_index(drop=True), tone, n)
-        picked = [(x, "", "", stance) for x in ids.split(";") if x]
-        rule = (f"remarks not matched to needs (the needs tree has not run here): the account's {tone} remarks, "
-                f"strongest first ({hurts} negative, {works} positive of {len(v)})")
+    picked, rule = _matched_quotes(top, v, n) if matched else _tone_quotes(top, v, n)
     rows = []
     for vid, nid, need, stance in picked:
         r = v.loc[vid]
@@ -209,6 +189,39 @@ def account_quotes(a: Assessment, account_id: str, n: int = 3, sentiment: pd.Dat
     out = pd.DataFrame(rows, columns=cols)
     out.attrs["rule"] = rule
     return out
+
+
+_Picked = list[tuple[str, str, str, str]]
+"""Quotes chosen: (verbatim_id, need_id, need, stance)."""
+
+
+def _matched_quotes(top: pd.DataFrame, v: pd.DataFrame, n: int) -> tuple[_Picked, str]:
+    """Quotes the needs tree matched to the largest gaps ``top``, one per need in turn, near duplicates skipped; and the rule."""
+    picked: _Picked = []
+    lists = [(r[S.NEED_ID], r["need"], r["stance"], [x for x in str(r["quote_ids"]).split(";") if x]) for _, r in top.iterrows()]
+    depth = max((len(x[3]) for x in lists), default=0)
+    for k in range(depth):
+        for nid, need, stance, ids in lists:
+            if k < len(ids) and ids[k] in v.index and len(picked) < n:
+                text = str(v.loc[ids[k], S.TEXT])
+                if not any(near_duplicate(text, str(v.loc[p[0], S.TEXT])) for p in picked):
+                    picked.append((ids[k], nid, need, stance))
+    rule = ("the account's remarks the needs tree matched to its largest gaps: negative beside a gap, "
+            "positive beside a strength (gap.words_beside_numbers)")
+    return picked, rule
+
+
+def _tone_quotes(top: pd.DataFrame, v: pd.DataFrame, n: int) -> tuple[_Picked, str]:
+    """Without need matches: the account's strongest distinct remarks of the tone its largest gap calls for; and the rule."""
+    stance = str(top["stance"].iloc[0]) if len(top) else G.STANCE_NEUTRAL
+    hurts, works = int((v["sentiment"] == "negative").sum()), int((v["sentiment"] == "positive").sum())
+    tone = "negative" if stance == G.STANCE_GAP else ("positive" if stance == G.STANCE_STRENGTH else
+                                                      ("negative" if hurts >= works else "positive"))
+    ids, _ = _side(v.reset_index(drop=True), tone, n)
+    picked = [(x, "", "", stance) for x in ids.split(";") if x]
+    rule = (f"remarks not matched to needs (the needs tree has not run here): the account's {tone} remarks, "
+            f"strongest first ({hurts} negative, {works} positive of {len(v)})")
+    return picked, rule
 
 
 def _role(department: object, level: object) -> str:
