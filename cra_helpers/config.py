@@ -503,10 +503,10 @@ class Gap(_Strict):
 
 
 # --------------------------------------------------------------------------
-# At-risk accounts, recommendations and the action plan (05_actions, cra_helpers/actions.py).
+# At-risk accounts, recommendations and the action plan (05_actions, cra_helpers/actions/).
 # --------------------------------------------------------------------------
 class RiskWeights(_Strict):
-    """Weights of the risk components (each component scores 0–1; see cra_helpers/actions.py)."""
+    """Weights of the risk components (each component scores 0–1; see cra_helpers/actions/risk.py)."""
 
     segment: float = Field(2.0, ge=0)
     nps: float = Field(1.0, ge=0)
