@@ -243,3 +243,26 @@ def test_quotes_follow_the_stance_not_the_majority():
     out = gap.words_beside_numbers(needs, evidence).set_index(S.NEED_ID)
     assert out.loc["G", "quote_ids"] == "g1" and out.loc["G", "other_side_quote_id"] == "g2"
     assert out.loc["S", "quote_ids"] == "s2" and out.loc["S", "other_side_quote_id"] == "s1"
+
+
+def _crosshair_lines(fig) -> tuple[float, float]:
+    """(x of the vertical line, y of the horizontal line) of an importance–performance chart."""
+    vline = next(s for s in fig.layout.shapes if s.x0 == s.x1)
+    hline = next(s for s in fig.layout.shapes if s.y0 == s.y1)
+    return float(vline.x0), float(hline.y0)
+
+
+@pytest.mark.parametrize("crosshair, expected", [("midpoints", (5.5, 5.5)), ("means", (6.25, 6.0))])
+def test_the_chart_draws_the_crosshairs_the_analysis_used(hand, crosshair, expected):
+    from cra_helpers.figures import gap as gapfig
+
+    needs = gap.need_gaps(hand, crosshair=crosshair)
+    fig = gapfig.importance_performance(needs, scale=(1, 10))
+    assert _crosshair_lines(fig) == pytest.approx(expected)  # midpoints: (1 + 10) / 2 on both scales
+    assert ("scale midpoints" if crosshair == "midpoints" else "at the means") in fig.layout.title.text
+    bare = needs.copy()
+    bare.attrs = {}
+    with pytest.raises(ValueError, match="crosshairs"):  # no silent fallback to recomputed means
+        gapfig.importance_performance(bare)
+    cuts = gapfig.crosshairs_of(needs)
+    assert _crosshair_lines(gapfig.importance_performance(bare, crosshairs=cuts)) == pytest.approx(expected)

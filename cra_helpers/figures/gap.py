@@ -60,8 +60,54 @@ def _label_positions(x: np.ndarray, y: np.ndarray, labels: list[str], xr: tuple[
     return out
 
 
-def importance_performance(needs: pd.DataFrame, y: str = "importance", scale: tuple[float, float] | None = None) -> go.Figure:
+def _matrix_ranges(xs: np.ndarray, ys: np.ndarray, x_cut: float, y_cut: float,
+                   scale: tuple[float, float] | None) -> tuple[float, float, float, float]:
+    """Axis ranges ``(x0, x1, y0, y1)`` of the matrix: every need and both crosshairs, padded; x within ``scale``."""
+    xpad = (xs.max() - xs.min()) * 0.15 or 0.5
+    ypad = (ys.max() - ys.min()) * 0.12 or 0.5
+    x0, x1 = min(xs.min(), x_cut) - xpad, max(xs.max(), x_cut) + xpad
+    y0, y1 = min(ys.min(), y_cut) - ypad, max(ys.max(), y_cut) + ypad
+    if scale:
+        x0, x1 = max(x0, scale[0]), min(x1, scale[1])
+    return x0, x1, y0, y1
+
+
+def crosshairs_of(needs: pd.DataFrame, derived: bool = False) -> tuple[float, float, str]:
+    """The crosshairs :func:`cra_helpers.gap.need_gaps` placed the quadrants on, read from ``needs.attrs``.
+
+    Parameters
+    ----------
+    needs
+        Output of :func:`cra_helpers.gap.need_gaps`.
+    derived
+        The derived-importance crosshair (``derived_cut``) instead of the stated one.
+
+    Returns
+    -------
+    tuple
+        ``(performance_cut, importance_cut, crosshair)``, ``crosshair`` being
+        ``"means"`` or ``"midpoints"``.
+
+    Raises
+    ------
+    ValueError
+        When ``needs`` does not carry them (its ``attrs`` were lost on the way):
+        pass ``crosshairs=`` to the chart then.
+    """
+    key = "derived_cut" if derived else "importance_cut"
+    if "performance_cut" not in needs.attrs or key not in needs.attrs:
+        raise ValueError(f"the needs table has no crosshairs in its attrs (performance_cut, {key}): pass the output of "
+                         "cra_helpers.gap.need_gaps, or crosshairs=(performance_cut, importance_cut, crosshair)")
+    return float(needs.attrs["performance_cut"]), float(needs.attrs[key]), str(needs.attrs.get("crosshair", "means"))
+
+
+def importance_performance(needs: pd.DataFrame, y: str = "importance", scale: tuple[float, float] | None = None,
+                           crosshairs: tuple[float, float, str] | None = None) -> go.Figure:
     """Importance–performance matrix with Martilla & James quadrant names.
+
+    The crosshair lines are the ones the analysis placed the quadrants on
+    (``gap.crosshair``: the means of the needs, or the scale midpoints); the
+    chart does not recompute them.
 
     Parameters
     ----------
@@ -71,21 +117,18 @@ def importance_performance(needs: pd.DataFrame, y: str = "importance", scale: tu
         ``"importance"`` (stated) or ``"derived"`` (derived importance, % of R²).
     scale
         Optional (min, max) of the performance scale, to show the whole axis.
+    crosshairs
+        Optional ``(performance_cut, importance_cut, crosshair)`` to use
+        instead of ``needs.attrs`` (as :func:`crosshairs_of` returns them).
     """
     df = needs.dropna(subset=[S.PERFORMANCE, S.IMPORTANCE]).copy()
     derived = y == "derived"
     ycol = "derived_importance" if derived else S.IMPORTANCE
     qcol = "quadrant_derived" if derived else "quadrant"
     df = df.dropna(subset=[ycol])
-    x_cut = needs.attrs.get("performance_cut", float(df[S.PERFORMANCE].mean()))
-    y_cut = needs.attrs.get("derived_cut" if derived else "importance_cut", float(df[ycol].mean()))
+    x_cut, y_cut, where = crosshairs_of(needs, derived) if crosshairs is None else crosshairs
     xs, ys = df[S.PERFORMANCE].to_numpy(float), df[ycol].to_numpy(float)
-    xpad = (xs.max() - xs.min()) * 0.15 or 0.5
-    ypad = (ys.max() - ys.min()) * 0.12 or 0.5
-    x0, x1 = min(xs.min(), x_cut) - xpad, max(xs.max(), x_cut) + xpad
-    y0, y1 = min(ys.min(), y_cut) - ypad, max(ys.max(), y_cut) + ypad
-    if scale:
-        x0, x1 = max(x0, scale[0]), min(x1, scale[1])
+    x0, x1, y0, y1 = _matrix_ranges(xs, ys, x_cut, y_cut, scale)
     df["_pos"] = _label_positions(xs, ys, [str(v) for v in df["need"]], (x0, x1), (y0, y1))
     fig = go.Figure()
     named = bool((df[qcol].astype(str) != "").any()) if qcol in df else False
@@ -110,7 +153,6 @@ def importance_performance(needs: pd.DataFrame, y: str = "importance", scale: tu
         fig.add_annotation(x=x, y=yy, text=f"<b>{q}</b>", showarrow=False, xanchor=xa, yanchor=ya,
                            font=dict(size=13, color=QUADRANT_COLOURS[q]), opacity=0.9)
     ylabel = "Derived importance (% of R², relative weights)" if derived else "Stated importance (mean)"
-    where = needs.attrs.get("crosshair", "means")
     fig.update_layout(
         title=f"{'Derived importance' if derived else 'Importance'}–performance matrix (crosshairs at the {'scale midpoints' if where == 'midpoints' else 'means'})",
         xaxis_title="Our performance (mean)", yaxis_title=ylabel, height=640, legend_title_text="Quadrant",
