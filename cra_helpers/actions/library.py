@@ -20,7 +20,7 @@ from .. import gap as G
 from .. import quantitative as Q
 from .. import schema as S
 from ..assessment import Assessment
-from ..config import Config, ConfigError, _Strict
+from ..config import Config, ConfigError, StrictModel as _Strict
 
 class ActionItem(_Strict):
     """One candidate action of the library (see ``resources/actions.yaml``)."""
