@@ -370,8 +370,14 @@ def test_no_profitable_relationship_at_all():
 # The sample's planted truth
 # --------------------------------------------------------------------------
 def test_planted_key_accounts_are_selected(prioritized, truth):
+    reason = prioritized.set_index(S.ACCOUNT_ID)[P.KEY_REASON]
+    planted, at_risk = set(truth["key_accounts"]), set(truth["at_risk_accounts"])
+    # the rule (not only the manual flag) selects every planted key account but the two whose value fell
+    assert all("rule" in reason[acc] for acc in planted - at_risk)
+    assert all(reason[acc] == "flagged" for acc in at_risk)
+    # what the rule adds beyond the planted accounts is rule-only, never flagged
     selected = set(prioritized.loc[prioritized[S.KEY_ACCOUNT], S.ACCOUNT_ID])
-    assert set(truth["key_accounts"]) <= selected
+    assert all(reason[acc] == "rule" for acc in selected - planted)
     # not only through the manual flag: the ABC rule alone finds them (the 12 largest active customers)
     rule = cfg(key_accounts={"value_classes": [], "include_flagged": False}).key_accounts
     by_abc = P.select_key_accounts(prioritized, rule)

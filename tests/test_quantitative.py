@@ -309,7 +309,10 @@ def test_thin_assessment_is_reported_not_crashed(thin):
     # the account alone: 5 respondents are too few for any driver model
     alone = thin.filter(accounts=THIN_ACCOUNT)
     assert Q.key_drivers(alone).empty
-    assert Q.compare_groups(alone, measures=(S.SATISFACTION,)).shape[0] >= 0
+    comp = Q.compare_groups(alone, measures=(S.SATISFACTION,))
+    assert len(comp) > 0 and comp["n_group"].max() <= 2  # groups of 0-2 answers out of 4
+    assert comp["p_value"].isna().all() and (comp["verdict"] == "too few answers").all()
+    assert any(n.startswith("account_id: fewer than two groups") for n in comp.attrs["notes"])
     assert len(Q.rollup(alone)) == 9
 
 
