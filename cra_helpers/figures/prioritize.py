@@ -65,6 +65,15 @@ def _money(x: float, currency: str = "") -> str:
     return f"{x:,.0f}{unit}"
 
 
+def _class_cuts(fig: go.Figure, abc_names: Sequence[str], cuts_pct: Sequence[float]) -> None:
+    """A dotted line on the cumulative axis where each ABC class but the last ends, named at the right."""
+    for cls, cut in zip(abc_names[:-1], cuts_pct[:-1]):
+        fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y2", y0=cut, y1=cut,
+                      line=dict(color=style.MUTED, dash="dot", width=1))
+        fig.add_annotation(xref="paper", x=1, yref="y2", y=cut, text=f"{escape_html(cls)} ends at {cut:g}%", showarrow=False,
+                           xanchor="right", yanchor="bottom", font=dict(size=11, color=style.MUTED))
+
+
 def pareto_chart(prioritized: pd.DataFrame, abc_names: Sequence[str], cuts_pct: Sequence[float],
                  measure: str = S.REVENUE, currency: str = "", top: int = 60) -> go.Figure:
     """Pareto chart: the largest accounts as bars coloured by ABC class, cumulative share as a line.
@@ -107,11 +116,7 @@ def pareto_chart(prioritized: pd.DataFrame, abc_names: Sequence[str], cuts_pct: 
     fig.add_scatter(x=list(labels), y=df[cum_col] * 100, yaxis="y2", mode="lines+markers", name="cumulative share",
                     line=dict(color=style.INK, width=2), marker=dict(size=4),
                     hovertemplate="%{x}: %{y:.1f}% cumulative<extra></extra>")
-    for cls, cut in zip(abc_names[:-1], cuts_pct[:-1]):
-        fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y2", y0=cut, y1=cut,
-                      line=dict(color=style.MUTED, dash="dot", width=1))
-        fig.add_annotation(xref="paper", x=1, yref="y2", y=cut, text=f"{escape_html(cls)} ends at {cut:g}%", showarrow=False,
-                           xanchor="right", yanchor="bottom", font=dict(size=11, color=style.MUTED))
+    _class_cuts(fig, abc_names, cuts_pct)
     label = "Revenue" if measure == S.REVENUE else "Volume"
     title = f"Pareto chart: {label.lower()} by account, largest first"
     if rest > 0:
@@ -299,6 +304,36 @@ def value_potential_chart(matrix: pd.DataFrame, currency: str = "") -> go.Figure
     return fig
 
 
+def _slice_cells(grid: pd.DataFrame, ids: list[str], pairs: pd.DataFrame,
+                 interviews_known: bool) -> tuple[list[list[int]], list[list[str]], list[list[str]]]:
+    """Per account (row) and level × department (column): state (0 nobody known, 1 known, 2 interviewed), text, hover."""
+    z, text, hover = [], [], []
+    for acc in ids:
+        zr, tr, hr = [], [], []
+        for lv, dept in pairs.itertuples(index=False):
+            known, inter = (int(v) for v in grid.loc[(acc, lv, dept), [P.KNOWN, P.INTERVIEWED]])
+            state = 0 if known == 0 else (2 if inter > 0 else 1)
+            zr.append(state)
+            tr.append("" if known == 0 else (f"{inter}/{known}" if interviews_known else f"{known}"))
+            hr.append(f"{escape_html(acc)} · {lv} · {escape_html(dept)}<br>{known} known, {inter} interviewed")
+        z.append(zr)
+        text.append(tr)
+        hover.append(hr)
+    return z, text, hover
+
+
+def _level_brackets(fig: go.Figure, levels: list[str]) -> None:
+    """One bracket per level above its departments' columns, a line between levels."""
+    start = 0
+    for i in range(1, len(levels) + 1):
+        if i == len(levels) or levels[i] != levels[start]:
+            fig.add_annotation(x=(start + i - 1) / 2, y=1.0, xref="x", yref="paper", yanchor="bottom", showarrow=False,
+                               text=f"<b>{escape_html(levels[start])}</b>", font=dict(size=12, color=style.INK))
+            if i < len(levels):
+                fig.add_vline(x=i - 0.5, line=dict(color=style.INK, width=1.5))
+            start = i
+
+
 def slice_coverage_chart(coverage: pd.DataFrame, accounts: pd.DataFrame | None = None, gaps: pd.DataFrame | None = None,
                    interviews_known: bool = True) -> go.Figure:
     """Diagonal-slice coverage of every key account: levels × departments, known and interviewed contacts.
@@ -323,18 +358,7 @@ def slice_coverage_chart(coverage: pd.DataFrame, accounts: pd.DataFrame | None =
     n_gaps = gaps[S.ACCOUNT_ID].astype(str).value_counts().to_dict() if gaps is not None and len(gaps) else {}
     grid = coverage.assign(**{S.LEVEL: coverage[S.LEVEL].astype(str), S.DEPARTMENT: coverage[S.DEPARTMENT].astype(str)}
                            ).set_index([S.ACCOUNT_ID, S.LEVEL, S.DEPARTMENT])
-    z, text, hover = [], [], []
-    for acc in ids:
-        zr, tr, hr = [], [], []
-        for lv, dept in pairs.itertuples(index=False):
-            known, inter = (int(v) for v in grid.loc[(acc, lv, dept), [P.KNOWN, P.INTERVIEWED]])
-            state = 0 if known == 0 else (2 if inter > 0 else 1)
-            zr.append(state)
-            tr.append("" if known == 0 else (f"{inter}/{known}" if interviews_known else f"{known}"))
-            hr.append(f"{escape_html(acc)} · {lv} · {escape_html(dept)}<br>{known} known, {inter} interviewed")
-        z.append(zr)
-        text.append(tr)
-        hover.append(hr)
+    z, text, hover = _slice_cells(grid, ids, pairs, interviews_known)
     known_colour = style.WARN if interviews_known else SLICE_KNOWN_PLANNED
     scale = [[0.0, SLICE_NONE], [0.33, SLICE_NONE], [0.33, known_colour], [0.67, known_colour], [0.67, style.GOOD], [1.0, style.GOOD]]
     ylabels = []
@@ -348,14 +372,7 @@ def slice_coverage_chart(coverage: pd.DataFrame, accounts: pd.DataFrame | None =
         z=z, x=list(range(len(levels))), y=ylabels, text=text, texttemplate="%{text}", textfont=dict(size=10), hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>", colorscale=scale, zmin=0, zmax=2, showscale=False, xgap=2, ygap=2,
     ))
-    start = 0
-    for i in range(1, len(levels) + 1):  # one bracket per level above its departments, a line between levels
-        if i == len(levels) or levels[i] != levels[start]:
-            fig.add_annotation(x=(start + i - 1) / 2, y=1.0, xref="x", yref="paper", yanchor="bottom", showarrow=False,
-                               text=f"<b>{escape_html(levels[start])}</b>", font=dict(size=12, color=style.INK))
-            if i < len(levels):
-                fig.add_vline(x=i - 0.5, line=dict(color=style.INK, width=1.5))
-            start = i
+    _level_brackets(fig, levels)
     legend = ("green: interviewed (interviewed/known) · amber: known, nobody interviewed · grey: nobody known"
               if interviews_known else "blue: contacts known (count) · grey: nobody known")
     fig.update_layout(title=f"Diagonal slice per key account: level × department<br><sup>{legend}</sup>",

@@ -155,6 +155,31 @@ def segments_chart(shares: pd.DataFrame, accounts: pd.DataFrame | None = None) -
     return fig
 
 
+def _three_ways_columns(metric: str) -> tuple[dict, str, list[int] | None, str]:
+    """Per roll-up method the (value, CI low, CI high) columns of ``metric``; axis title, range and number format."""
+    if metric == "NPS":
+        cols = {Q.ALL_RESPONSES: ("nps_all", "nps_all_ci_low", "nps_all_ci_high"),
+                Q.ROLE_WEIGHTED: ("nps_role_weighted", "nps_role_weighted_ci_low", "nps_role_weighted_ci_high"),
+                Q.ACCOUNT_AVERAGE: ("nps_account_avg", None, None)}
+        return cols, "Net Promoter Score (−100 to 100)", [-105, 105], ".0f"
+    cols = {Q.ALL_RESPONSES: (S.SATISFACTION, "satisfaction_ci_low", "satisfaction_ci_high"),
+            Q.ROLE_WEIGHTED: ("satisfaction_role_weighted", "satisfaction_role_weighted_ci_low", "satisfaction_role_weighted_ci_high")}
+    return cols, "Overall satisfaction (mean)", None, ".2f"
+
+
+def _method_points(acc: pd.DataFrame, roll: pd.DataFrame, cols: dict, method: str) -> pd.DataFrame:
+    """Value and interval (``v``, ``lo``, ``hi``) of one method per account, then over all accounts (last row)."""
+    val, lo, hi = cols.get(method, (None, None, None))
+    v = list(acc[val]) if val else [np.nan] * len(acc)
+    low = list(acc[lo]) if lo else [np.nan] * len(acc)
+    high = list(acc[hi]) if hi else [np.nan] * len(acc)
+    if method in roll.index:
+        v.append(roll.loc[method, Q.ESTIMATE]); low.append(roll.loc[method, Q.CI_LOW]); high.append(roll.loc[method, Q.CI_HIGH])
+    else:
+        v.append(np.nan); low.append(np.nan); high.append(np.nan)
+    return pd.DataFrame({"v": v, "lo": low, "hi": high})
+
+
 def three_ways_chart(accounts: pd.DataFrame, rollup: pd.DataFrame, metric: str = "NPS") -> go.Figure:
     """NPS (or satisfaction) per account and over all accounts, three ways side by side.
 
@@ -174,15 +199,7 @@ def three_ways_chart(accounts: pd.DataFrame, rollup: pd.DataFrame, metric: str =
         responses (blue circle), role-weighted (purple diamond), average per
         account (grey square); whiskers = 95 % intervals.
     """
-    if metric == "NPS":
-        cols = {Q.ALL_RESPONSES: ("nps_all", "nps_all_ci_low", "nps_all_ci_high"),
-                Q.ROLE_WEIGHTED: ("nps_role_weighted", "nps_role_weighted_ci_low", "nps_role_weighted_ci_high"),
-                Q.ACCOUNT_AVERAGE: ("nps_account_avg", None, None)}
-        axis, rng, fmt = "Net Promoter Score (−100 to 100)", [-105, 105], ".0f"
-    else:
-        cols = {Q.ALL_RESPONSES: (S.SATISFACTION, "satisfaction_ci_low", "satisfaction_ci_high"),
-                Q.ROLE_WEIGHTED: ("satisfaction_role_weighted", "satisfaction_role_weighted_ci_low", "satisfaction_role_weighted_ci_high")}
-        axis, rng, fmt = "Overall satisfaction (mean)", None, ".2f"
+    cols, axis, rng, fmt = _three_ways_columns(metric)
     acc = accounts.sort_values(cols[Q.ALL_RESPONSES][0], ascending=True, kind="stable")
     labels = [escape_html(r[ACCOUNT_NAME_LABEL] if isinstance(r.get(ACCOUNT_NAME_LABEL), str) and r[ACCOUNT_NAME_LABEL] else r[S.ACCOUNT_ID])
               for _, r in acc.iterrows()]
@@ -194,15 +211,7 @@ def three_ways_chart(accounts: pd.DataFrame, rollup: pd.DataFrame, metric: str =
     for method in Q.ROLLUP_METHODS:
         if method not in cols and method not in roll.index:
             continue
-        val, lo, hi = cols.get(method, (None, None, None))
-        v = list(acc[val]) if val else [np.nan] * len(acc)
-        low = list(acc[lo]) if lo else [np.nan] * len(acc)
-        high = list(acc[hi]) if hi else [np.nan] * len(acc)
-        if method in roll.index:
-            v.append(roll.loc[method, Q.ESTIMATE]); low.append(roll.loc[method, Q.CI_LOW]); high.append(roll.loc[method, Q.CI_HIGH])
-        else:
-            v.append(np.nan); low.append(np.nan); high.append(np.nan)
-        d = pd.DataFrame({"v": v, "lo": low, "hi": high})
+        d = _method_points(acc, roll, cols, method)
         colour = METHOD_COLOURS[method]
         fig.add_scatter(
             x=d["v"], y=pos + offsets[method], mode="markers", name=method,
