@@ -75,14 +75,15 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+# The B2B rule layer lives in cra_helpers.sentiment_rules; its names stay importable from here.
+from .sentiment_rules import NEUTRAL_RULE_SCORE, RULE_SCORE, _apply_rules, rule_neutral, rule_polarity  # noqa: F401
+
 NEGATIVE_AT = -0.05
 POSITIVE_AT = 0.05
 LABELS = ("negative", "neutral", "positive")
 METHOD_EMBEDDING = "minilm-logreg"
 METHOD_VADER = "vader"
 METHODS = ("auto", METHOD_EMBEDDING, METHOD_VADER)
-RULE_SCORE = 0.5
-NEUTRAL_RULE_SCORE = 0.2
 MODEL_RESOURCE = "sentiment_model.npz"
 B2B_RESOURCE = "sentiment_b2b.yaml"
 DATA_ENV = "CRA_SENTIMENT_DATA"
@@ -115,162 +116,6 @@ def label(compound: float, negative_at: float = NEGATIVE_AT, positive_at: float 
     if compound >= positive_at:
         return "positive"
     return "neutral"
-
-
-# --------------------------------------------------------------------------- rule layer
-_PROBLEM = (r"(?:problems?|issues?|complaints?|defects?|rejects?|rejections?|claims?|errors?|mistakes?|delays?|"
-            r"late deliver(?:y|ies)|troubles?|failures?|breakdowns?|surprises?|hiccups?|quality issues?|damage[sd]?|"
-            r"damaged goods|fuss|back\s?orders?|missing items|red tape|disputes?|repeats?)")
-_POSITIVE_CUES = [
-    rf"\b(?:no|zero|nil)\s+(?:\w+\s+)?{_PROBLEM}\b",
-    rf"\bnever\s+(?:had\s+|have\s+|has\s+|once\s+had\s+)?(?:any\s+|a\s+|an\s+|one\s+)?(?:single\s+)?(?:\w+\s+)?{_PROBLEM}\b",
-    rf"\bnot\s+(?:a|one)\s+(?:single\s+)?(?:\w+\s+)?{_PROBLEM}\b",
-    rf"\bnot\s+one\s+(?:\w+\s+)?{_PROBLEM}\b",
-    rf"\bwithout\s+(?:any\s+|a\s+)?(?:single\s+)?(?:\w+\s+)?{_PROBLEM}\b",
-    r"\bnothing\s+to\s+(?:complain|criticise|criticize|fault)\b",
-    r"\b(?:can(?:no|')t|cannot|could\s?n[o']t)\s+complain\b",
-    r"\b(?:could|can)(?:\s?n[o']t|not)\s+(?:be|have\s+been)\s+better\b",
-    r"\b(?:could|can)(?:\s?n[o']t|not)\s+be\s+happier\b",
-    r"\b(?:never|no\s+need)\s+(?:have\s+|had\s+|need\s+|needed\s+)?to\s+(?:chase|remind|wait|call|escalate|ask\s+twice)\b",
-    r"\bnever\s+(?:let\s+us\s+down|disappoint(?:s|ed)?|missed?\s+a\s+(?:date|deadline|delivery))\b",
-    r"\bnever\s+(?:have|had|need|needed)\s+to\s+(?:dispute|correct|complain|argue|sort|rework)\b",
-    r"\bno\s+(?:need|reason)\s+to\s+(?:chase|remind|explain|ask|worry|call|complain|check)\b",
-    r"\bno\s+(?:\w+\s+)?(?:chasing|reminders?|discussion|arguing|manual\s+(?:work|entry))\s+(?:needed|necessary|required)\b",
-    rf"\b(?:hardly|rarely|seldom)\s+(?:ever\s+)?(?:see|get|have|had|find|found)?\s*(?:a|an|any)?\s*(?:\w+\s+)?{_PROBLEM}\b",
-    rf"\b(?:hardly|almost)\s+(?:any|no)\s+(?:\w+\s+)?{_PROBLEM}\b",
-    rf"\bfewer\s+(?:\w+\s+)?{_PROBLEM}\b",
-    rf"\b{_PROBLEM}\s+(?:are|is|were|was)\s+(?:very\s+|extremely\s+|really\s+)?(?:rare|close\s+to\s+zero|almost\s+zero|near\s+zero|"
-    r"down\s+to\s+(?:zero|nothing))\b",
-    r"\b(?:can(?:'|no)?t|cannot|could\s?n[o']t|don't|do\s+not)\s+(?:even\s+)?(?:remember|recall)\s+(?:the\s+last|a\s+single|any)\b",
-    r"\b(?:nobody|no\s*one)\s+(?:here\s+)?(?:remembers|can\s+remember|recalls)\s+the\s+last\b",
-    rf"\b(?:haven't|have\s+not|hasn't|has\s+not)\s+(?:seen|had)\s+(?:a|an|any|the|one)?\s*(?:\w+\s+)?{_PROBLEM}\s+since\b",
-    r"\bsolved\s+(?:our|the|my)\s+(?:\w+\s+)?problems?\b",
-    r"\b(?:failure|reject|defect|error|claim|return|complaint)\s+rates?\s+(?:is|are|was|were)\s+(?:very\s+|extremely\s+|really\s+)?low\b",
-    r"\bnothing\s+(?:broken|missing|damaged)\b",
-    r"\bthat's\s+how\s+it\s+should\s+be\b",
-]
-_NEGATIVE_CUES = [
-    r"\bstill\s+(?:waiting|no|not|nothing|missing|open|pending|late|broken|wrong|unresolved|the\s+same)\b",
-    r"\b(?:had|have|has|having|need|needed|must)\s+to\s+(?:chase|remind|escalate|beg|push|call\s+(?:again|back|\w+\s+times))\b",
-    r"\bchas(?:e|ed|ing)\s+(?:you|them|him|her|every|each|all|for|up)\b",
-    r"\b(?:late|delayed|wrong|incomplete|missing|damaged|broken|faulty)\s+(?:again|as\s+usual|as\s+always|once\s+more)\b",
-    r"\bagain\s+and\s+again\b",
-    r"\bnever\s+(?:\w+\s+)?(?:answers?|answered|calls?\s+back|called\s+back|repl(?:y|ies|ied)|respond(?:s|ed)?|picks?\s+up|"
-    r"picked\s+up|arrives?|arrived|on\s+time|kept|keeps?|works?|worked|shows?\s+up|showed\s+up|gets?\s+back|got\s+back|"
-    r"fixed|solved|improved?|follows?\s+up|followed\s+up|reachable|available|there|informs?|informed|delivers?|delivered)\b",
-    r"\b(?:means|meant|mean)\s+nothing\b",
-    r"\b(?:meaningless|worthless|useless|unacceptable|unreliable)\b",
-    r"\bnothing\s+(?:has\s+|had\s+|have\s+)?(?:improved|changed|happened|happens|works|worked|gets\s+done|got\s+done|moves|moved)\b",
-    r"\b(?:no\s*one|nobody|no-one)\s+(?:ever\s+)?(?:answers?|calls?|repl(?:y|ies)|responds?|cares?|knows|takes|picks|gets\s+back|"
-    r"follows?\s+up|informs?|informed|told|tells|listens?|feels)\b",
-    r"\bnot\s+(?:once|a\s+single|one)\b[^.!?]{0,40}\b(?:on\s+time|complete|correct|right|kept)\b",
-    r"\b(?:no|without\s+(?:any\s+|an?\s+)?)(?:answer|reply|response|feedback|call\s?back|apology|explanation|information|solution)\b",
-    r"\bno\s+(?:continuity|flexibility|tracking|training|alternatives?|innovation|new\s+products?|improvements?|"
-    r"change\s+notifications?|suggestions?|involvement|cash\s+discount|consistency|warning)\b",
-    r"\b(?:just|only)\s+a\s+guess\b",
-    r"\b(?:on\s+paper\s+only|only\s+on\s+paper)\b",
-    r"\bmore\s+of\s+a\s+wish\s+than\b",
-    r"(?<!not\s)\b(?:way\s+|far\s+|much\s+)?too\s+(?:long|slow|high|expensive|late|often|many|much|few|thin|complicated)\b",
-    r"\bkeep\s+(?:finding|getting|replacing|changing|having|sending\s+back|readjusting)\b",
-    r"\b(?!(?:very|really|so|much|more|far)\b)(\w{4,}),\s+\1\b",
-    r"\b(?:fallen\s+behind|gone\s+downhill|got(?:ten)?\s+worse|getting\s+worse)\b",
-    r"\bnot\s+(?:attractive|acceptable|good\s+enough|convincing|up\s+to\s+date)\b",
-    r"\b(?:haven't|hasn't|have\s+not|has\s+not)\s+(?:been\s+)?(?:improved|updated)\b",
-    r"\bwaited\s+(?:for\s+)?(?:over\s+|more\s+than\s+)?(?:\S+\s+)?(?:weeks|months)\b",
-    r"\b(?:days|hours),?\s+not\s+(?:weeks|months|days)\b",
-]
-# Middling and factual supplier talk: benchmarks against other suppliers, "which is normal", "about average".
-_NEUTRAL_CUES = [
-    r"\b(?:as|like)\s+(?:with\s+|for\s+|at\s+)?(?:every|any|all|most|other|the\s+other)\s+(?:other\s+)?"
-    r"(?:suppliers?|vendors?|one|body|one's|body's)\b",
-    r"\b(?:as|like)\s+(?:everywhere|everyone(?:'s)?|everybody(?:'s)?|anyone(?:'s)?|most\s+suppliers'?)\b",
-    r"\b(?:which|that)\s+is\s+(?:the\s+)?(?:normal|usual|standard|acceptable|typical)\b",
-    r"\bthat's\s+(?:normal|usual|standard)\b",
-    r"\b(?:in|within|through|at|with|by)\s+the\s+usual\b",
-    r"\bthe\s+usual\s+(?:way|format|kind|mix|notice|channel|time|level|paperwork|fee|process|procedure|terms|check|"
-    r"response|rate|share|crates|pace)\b",
-    r"\b(?:in|within)\s+the\s+normal\s+(?:range|band)\b",
-    r"\bnormal\s+(?:range|band|pace|notice\s+period)\b",
-    r"\b(?:about|roughly|more\s+or\s+less)\s+(?:the\s+same|average|what\s+we\s+(?:expect|expected|plan|get))\b",
-    r"\b(?:about|roughly)\s+as\s+\w+\s+as\b",
-    r"\bon\s+(?:par|a\s+level)\s+with\b",
-    r"\bin\s+line\s+with\s+(?:the\s+)?(?:market|industry|index|competition|\{?competitor|others?|our\s+other)\b",
-    r"\bcomparable\s+(?:to|with)\b",
-    r"\b(?:no|not)\s+different\s+from\b",
-    r"\bmuch\s+the\s+same\b",
-    r"\bneither\s+(?:good|better)\s+nor\s+(?:bad|worse)\b",
-    r"\bno\s+(?:more|better)(?:,|\s+and)?\s+no\s+(?:less|worse)\b",
-    r"\b(?:is|are|was|it's|being)\s+(?:about\s+|roughly\s+)?average\b",
-    r"\baverage\s+for\s+(?:this|the|our|a)\b",
-    r"\bmarket\s+(?:average|level|norm|standard)\b",
-    r"\b(?:in|of)\s+the\s+middle\s+of\s+(?:the|our)\b|\bsomewhere\s+in\s+the\s+middle\b|\bmid-range\b",
-    r"\b(?:nothing\s+(?:special|to\s+report)|no\s+\w+|think\s+about\s+it\s+much)\s+either\s+way\b",
-    r"\bno\s+strong\s+(?:opinion|feelings?)\b",
-    r"\bnothing\s+to\s+report\b",
-    r"\bstandard\s+for\s+(?:the|this|our)\s+(?:industry|market|kind)\b",
-]
-_POS_RE = [re.compile(p, re.IGNORECASE) for p in _POSITIVE_CUES]
-_NEG_RE = [re.compile(p, re.IGNORECASE) for p in _NEGATIVE_CUES]
-_NEU_RE = [re.compile(p, re.IGNORECASE) for p in _NEUTRAL_CUES]
-
-
-def rule_polarity(texts: Iterable[object]) -> np.ndarray:
-    """Polarity of the B2B cues in each text: −1 (complaint cue), +1 (negated problem), 0 (none or both).
-
-    Negated problems are found first and blanked, so that "we never have to
-    chase" is not also read as the complaint "have to chase".
-
-    Parameters
-    ----------
-    texts
-        The remarks; missing values count as empty.
-
-    Returns
-    -------
-    ndarray of int8
-        One of −1, 0, 1 per text.
-
-    Examples
-    --------
-    >>> rule_polarity(["Still waiting for the credit note.", "No complaints at all.", "We order twice a month."]).tolist()
-    [-1, 1, 0]
-    """
-    out = []
-    for t in texts:
-        s = t if isinstance(t, str) else ""
-        pos = False
-        for rx in _POS_RE:
-            s, k = rx.subn(" ", s)
-            pos = pos or k > 0
-        neg = any(rx.search(s) for rx in _NEG_RE)
-        out.append(0 if pos == neg else (1 if pos else -1))
-    return np.asarray(out, dtype=np.int8)
-
-
-def rule_neutral(texts: Iterable[object]) -> np.ndarray:
-    """Whether each text holds a middling or benchmark cue ("about average", "on par with", "as with every supplier").
-
-    Examples
-    --------
-    >>> rule_neutral(["Lead times are on par with the market.", "Late again."]).tolist()
-    [True, False]
-    """
-    return np.asarray([any(rx.search(t) for rx in _NEU_RE) if isinstance(t, str) else False for t in texts], dtype=bool)
-
-
-def _apply_rules(texts: Sequence[object], labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    cue = rule_polarity(texts)
-    labels = labels.astype(object).copy()
-    scores = scores.astype(float).copy()
-    mid = (cue == 0) & rule_neutral(texts)
-    labels[mid] = "neutral"
-    scores[mid] = np.clip(scores[mid], -NEUTRAL_RULE_SCORE, NEUTRAL_RULE_SCORE)
-    neg, pos = cue < 0, cue > 0
-    labels[neg] = "negative"
-    scores[neg] = np.minimum(scores[neg], -RULE_SCORE)
-    labels[pos] = "positive"
-    scores[pos] = np.maximum(scores[pos], RULE_SCORE)
-    return labels, scores
 
 
 # --------------------------------------------------------------------------- training data
@@ -480,6 +325,36 @@ def _clean(texts: Iterable[object]) -> list[str]:
     return [t if isinstance(t, str) else "" for t in texts]
 
 
+def _model_predict(texts: list[str], blank: np.ndarray, embeddings: np.ndarray | None,
+                   precision: str) -> tuple[np.ndarray, np.ndarray]:
+    """Class and score of each text by the shipped model; blank texts are not embedded (their zero rows are
+    overwritten by the caller). Given ``embeddings`` must have one row of the model's width per text."""
+    model = load_model()
+    n = len(texts)
+    if embeddings is None:
+        emb = np.zeros((n, model.dim), dtype=np.float32)
+        idx = np.flatnonzero(~blank)
+        if len(idx):
+            emb[idx] = embed([texts[i] for i in idx], precision=precision)
+    else:
+        emb = np.asarray(embeddings, dtype=np.float32)
+        if emb.shape != (n, model.dim):
+            raise ValueError(f"embeddings must have shape ({n}, {model.dim}), got {emb.shape}")
+    return model.predict(emb) if n else (np.array([], dtype=object), np.array([], dtype=float))
+
+
+def _frame(labels: np.ndarray, scores: np.ndarray, blank: np.ndarray, method: str) -> pd.DataFrame:
+    """The result table of :func:`classify`: blank texts neutral with score 0, the method named."""
+    labels = np.asarray(labels, dtype=object)
+    scores = np.asarray(scores, dtype=float)
+    labels[blank] = "neutral"
+    scores[blank] = 0.0
+    df = pd.DataFrame({"sentiment": pd.Series(labels, dtype=object).astype(str), "sentiment_score": scores,
+                       "method": method})
+    df.attrs["method"] = method
+    return df
+
+
 def classify(texts: Iterable[object], embeddings: np.ndarray | None = None, method: str = "auto",
              rules: bool = True, precision: str = "auto") -> pd.DataFrame:
     """Sentiment class and score of each remark.
@@ -531,30 +406,13 @@ def classify(texts: Iterable[object], embeddings: np.ndarray | None = None, meth
     n = len(texts)
     blank = np.array([not t.strip() for t in texts], dtype=bool)
     if method == METHOD_EMBEDDING:
-        model = load_model()
-        if embeddings is None:
-            emb = np.zeros((n, model.dim), dtype=np.float32)
-            idx = np.flatnonzero(~blank)
-            if len(idx):
-                emb[idx] = embed([texts[i] for i in idx], precision=precision)
-        else:
-            emb = np.asarray(embeddings, dtype=np.float32)
-            if emb.shape != (n, model.dim):
-                raise ValueError(f"embeddings must have shape ({n}, {model.dim}), got {emb.shape}")
-        labels, scores = model.predict(emb) if n else (np.array([], dtype=object), np.array([], dtype=float))
+        labels, scores = _model_predict(texts, blank, embeddings, precision)
     else:
         scores = compound_scores(texts)
         labels = np.array([label(s) for s in scores], dtype=object)
     if rules and n:
         labels, scores = _apply_rules(texts, labels, scores)
-    labels = np.asarray(labels, dtype=object)
-    scores = np.asarray(scores, dtype=float)
-    labels[blank] = "neutral"
-    scores[blank] = 0.0
-    df = pd.DataFrame({"sentiment": pd.Series(labels, dtype=object).astype(str), "sentiment_score": scores,
-                       "method": method})
-    df.attrs["method"] = method
-    return df
+    return _frame(labels, scores, blank, method)
 
 
 def scores(texts: Iterable[object], embeddings: np.ndarray | None = None, method: str = "auto",
