@@ -1,0 +1,223 @@
+"""Loyalty per account and over all accounts, and current buying behaviour from the sales history.
+
+:func:`account_loyalty` gives every interviewed account its NPS, satisfaction
+and satisfaction index three ways (all responses, the account's average,
+role-weighted) with its loyalty segment; :func:`rollup` gives the same
+figures over all accounts; :func:`segment_shares` the respondents per
+loyalty segment; :func:`sales_behaviour` the repeat purchase and revenue
+trend of each account. Definitions and settings as in
+:mod:`cra_helpers.quantitative`, whose per-respondent tables these build on;
+every name here stays importable from there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import schema as S
+from . import stats
+from .assessment import ACCOUNT_NAME_LABEL, Assessment
+from .quantitative import (ACCOUNT_AVERAGE, ALL_RESPONSES, CI_HIGH, CI_LOW, ESTIMATE, METHOD, METRIC, N, ROLE_WEIGHT,
+                           ROLE_WEIGHTED, ROLLUP_METHODS, SATISFACTION_INDEX, SEGMENT, SEGMENT_ITEMS, SEGMENTS, UNIT,
+                           _bounded, _q, _scale_bounds, loyalty_segment, respondent_loyalty)
+
+__all__ = ["sales_behaviour", "account_loyalty", "rollup", "segment_shares"]
+
+
+# ---------------------------------------------------------------------------
+# Current behaviour from sales history
+# ---------------------------------------------------------------------------
+def _period_start(period: str) -> pd.Timestamp:
+    p = str(period)
+    if "-Q" in p:
+        return pd.Period(p.replace("-", ""), freq="Q").start_time
+    if len(p) == 7:
+        return pd.Period(p, freq="M").start_time
+    return pd.Period(p, freq="Y").start_time
+
+
+def _period_kind(period: str) -> str:
+    p = str(period)
+    return "quarter" if "-Q" in p else ("month" if len(p) == 7 else "year")
+
+
+def sales_behaviour(a: Assessment) -> pd.DataFrame:
+    """Current buying behaviour of each account from ``sales_history``: repeat purchase and trend.
+
+    Each account's periods of its most frequent granularity (years, quarters
+    or months) are compared.
+
+    Returns
+    -------
+    DataFrame
+        ``account_id, periods`` (count), ``first_period, last_period``,
+        ``revenue_first, revenue_last`` (client currency),
+        ``revenue_change_pct`` (last versus first period, %; empty when the
+        first is 0), ``repeat_pct`` (percent of periods with revenue > 0).
+        Empty (with those columns) when the assessment has no sales history.
+    """
+    cols = [S.ACCOUNT_ID, "periods", "first_period", "last_period", "revenue_first", "revenue_last", "revenue_change_pct", "repeat_pct"]
+    if not a.has(S.SALES_HISTORY) or a.sales_history.empty:
+        return pd.DataFrame(columns=cols)
+    sh = a.sales_history[[S.ACCOUNT_ID, S.PERIOD, S.REVENUE]].copy()
+    sh["_kind"] = sh[S.PERIOD].map(_period_kind)
+    sh["_start"] = sh[S.PERIOD].map(_period_start)
+    rows = []
+    for acc, g in sh.groupby(S.ACCOUNT_ID, sort=True):
+        kind = g["_kind"].value_counts().idxmax()
+        g = g[g["_kind"] == kind].sort_values("_start")
+        first, last = g.iloc[0], g.iloc[-1]
+        change = 100 * (last[S.REVENUE] - first[S.REVENUE]) / first[S.REVENUE] if first[S.REVENUE] > 0 else np.nan
+        rows.append({S.ACCOUNT_ID: acc, "periods": len(g), "first_period": first[S.PERIOD], "last_period": last[S.PERIOD],
+                     "revenue_first": first[S.REVENUE], "revenue_last": last[S.REVENUE], "revenue_change_pct": change,
+                     "repeat_pct": 100 * float((g[S.REVENUE] > 0).mean())})
+    return pd.DataFrame(rows, columns=cols)
+
+
+# ---------------------------------------------------------------------------
+# Per account and roll-up
+# ---------------------------------------------------------------------------
+def _account_nps_class(mean_recommend: float, a: Assessment) -> float:
+    if pd.isna(mean_recommend):
+        return np.nan
+    rule = _q(a).nps
+    return 100.0 if mean_recommend >= rule.promoter_min else (-100.0 if mean_recommend <= rule.detractor_max else 0.0)
+
+
+def account_loyalty(a: Assessment) -> pd.DataFrame:
+    """Loyalty and satisfaction of every interviewed account, three ways, with its loyalty segment.
+
+    Returns
+    -------
+    DataFrame
+        One row per account with interviews, most at-risk first:
+        ``account_id, account_name, n_interviews, small_sample`` (fewer than
+        ``small_account_interviews``),
+        ``nps_all, nps_all_ci_low, nps_all_ci_high`` (every interview counts
+        once; −100…100, adjusted Wald interval),
+        ``nps_account_avg`` (the account's mean likelihood to recommend
+        classified: +100 promoter account, 0 passive, −100 detractor),
+        ``recommend_mean, recommend_ci_low, recommend_ci_high`` (0–10),
+        ``nps_role_weighted, nps_role_weighted_ci_low, _ci_high``,
+        ``satisfaction, satisfaction_ci_low, satisfaction_ci_high`` (mean
+        overall satisfaction on its scale; the account average),
+        ``satisfaction_role_weighted`` (+ interval),
+        ``satisfaction_index`` (0–100, + interval), ``continue_mean,
+        increase_mean, share_of_wallet_pct`` (means), ``loyalty_segment``
+        (weakest-link rule on the role-weighted mean answers),
+        ``secure_n, favorable_n, vulnerable_n, at_risk_n, unclassified_n``
+        (respondents per segment), and, with a sales history,
+        ``revenue_change_pct, repeat_pct`` (see :func:`sales_behaviour`).
+    """
+    resp = respondent_loyalty(a)
+    names = a.accounts.set_index(S.ACCOUNT_ID)[S.ACCOUNT_NAME] if S.ACCOUNT_NAME in a.accounts.columns else pd.Series(dtype="string")
+    rows = [_account_row(a, acc, g, names) for acc, g in resp.groupby(S.ACCOUNT_ID, observed=True, sort=True)]
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out[SEGMENT] = pd.Categorical(out[SEGMENT], categories=list(SEGMENTS), ordered=True)
+    sales = sales_behaviour(a)
+    if not sales.empty:
+        out = out.merge(sales[[S.ACCOUNT_ID, "revenue_change_pct", "repeat_pct"]], on=S.ACCOUNT_ID, how="left")
+    order = out[SEGMENT].cat.codes.replace(-1, len(SEGMENTS))
+    out = out.assign(_o=-order).sort_values(["_o", S.SATISFACTION], ascending=[True, True], kind="stable").drop(columns="_o")
+    return out.reset_index(drop=True)
+
+
+def _account_row(a: Assessment, acc: object, g: pd.DataFrame, names: pd.Series) -> dict[str, object]:
+    """One row of :func:`account_loyalty`: the loyalty figures of one account's respondents ``g``."""
+    q = _q(a)
+    lvl = q.confidence_level
+    w = g[ROLE_WEIGHT]
+    allr = stats.nps(g[S.RECOMMEND], lvl, None, q.nps.promoter_min, q.nps.detractor_max)
+    rw = stats.nps(g[S.RECOMMEND], lvl, w, q.nps.promoter_min, q.nps.detractor_max)
+    rec = _bounded(stats.mean_ci(g[S.RECOMMEND], lvl), *_scale_bounds(a, S.RECOMMEND))
+    sat = _bounded(stats.mean_ci(g[S.SATISFACTION], lvl), *_scale_bounds(a, S.SATISFACTION))
+    sat_w = _bounded(stats.mean_ci(g[S.SATISFACTION], lvl, w), *_scale_bounds(a, S.SATISFACTION))
+    si = _bounded(stats.mean_ci(g[SATISFACTION_INDEX], lvl), 0.0, 100.0)
+    means_w = {c: stats.mean_ci(g[c], lvl, w).estimate for c in SEGMENT_ITEMS}
+    seg = loyalty_segment(pd.Series([means_w[S.SATISFACTION]]), pd.Series([means_w[S.CONTINUE]]),
+                          pd.Series([means_w[S.RECOMMEND]]), q.segments).iloc[0]
+    counts = g[SEGMENT].value_counts()
+    return {
+        S.ACCOUNT_ID: acc, ACCOUNT_NAME_LABEL: names.get(acc, pd.NA), "n_interviews": len(g),
+        "small_sample": len(g) < q.small_account_interviews,
+        "nps_all": allr.nps, "nps_all_ci_low": allr.ci_low, "nps_all_ci_high": allr.ci_high,
+        "nps_account_avg": _account_nps_class(rec.estimate, a),
+        **rec.columns("recommend_mean"),
+        "nps_role_weighted": rw.nps, "nps_role_weighted_ci_low": rw.ci_low, "nps_role_weighted_ci_high": rw.ci_high,
+        **sat.columns(S.SATISFACTION), **sat_w.columns("satisfaction_role_weighted"), **si.columns(SATISFACTION_INDEX),
+        "continue_mean": g[S.CONTINUE].mean(), "increase_mean": g[S.INCREASE].mean(),
+        "share_of_wallet_pct": g[S.SHARE_OF_WALLET].mean(),
+        SEGMENT: seg if pd.notna(seg) else pd.NA,
+        **{f"{s.lower().replace(' ', '_')}_n": int(counts.get(s, 0)) for s in SEGMENTS},
+        "unclassified_n": int(g[SEGMENT].isna().sum()),
+    }
+
+
+def rollup(a: Assessment) -> pd.DataFrame:
+    """NPS, satisfaction and satisfaction index over all interviewed accounts, three ways.
+
+    Returns
+    -------
+    DataFrame
+        ``metric`` (``"NPS"``, ``"Satisfaction"``, ``"Satisfaction index"``),
+        ``method`` (All responses / Average per account / Role-weighted),
+        ``estimate, ci_low, ci_high`` (NPS −100…100; satisfaction on its
+        scale; index 0–100), ``n`` and ``unit`` (interviews or accounts: the
+        units the interval treats as independent).
+    """
+    q = _q(a)
+    lvl = q.confidence_level
+    resp = respondent_loyalty(a)
+    acc = account_loyalty(a)
+    w = resp[ROLE_WEIGHT]
+    rows = []
+
+    def add(metric: str, method: str, est: float, low: float, high: float, n: int, unit: str) -> None:
+        rows.append({METRIC: metric, METHOD: method, ESTIMATE: est, CI_LOW: low, CI_HIGH: high, N: n, UNIT: unit})
+
+    for label, kw in ((ALL_RESPONSES, {}), (ROLE_WEIGHTED, {"weights": w})):
+        r = stats.nps(resp[S.RECOMMEND], lvl, kw.get("weights"), q.nps.promoter_min, q.nps.detractor_max)
+        add("NPS", label, r.nps, r.ci_low, r.ci_high, r.n, "interviews")
+        for metric, col in (("Satisfaction", S.SATISFACTION), ("Satisfaction index", SATISFACTION_INDEX)):
+            e = _bounded(stats.mean_ci(resp[col], lvl, kw.get("weights")), *_scale_bounds(a, col))
+            add(metric, label, e.estimate, e.ci_low, e.ci_high, e.n, "interviews")
+    if not acc.empty:
+        cls = acc["nps_account_avg"].dropna()
+        n_acc = len(cls)
+        p, d = (float((cls > 0).mean()), float((cls < 0).mean())) if n_acc else (np.nan, np.nan)
+        v, lo, hi = stats.nps_from_shares(p, d, n_acc, lvl)
+        add("NPS", ACCOUNT_AVERAGE, v, lo, hi, n_acc, "accounts")
+        for metric, col in (("Satisfaction", S.SATISFACTION), ("Satisfaction index", SATISFACTION_INDEX)):
+            e = _bounded(stats.mean_ci(acc[col], lvl), *_scale_bounds(a, col))
+            add(metric, ACCOUNT_AVERAGE, e.estimate, e.ci_low, e.ci_high, e.n, "accounts")
+    out = pd.DataFrame(rows)
+    out["_m"] = out[METHOD].map({m: i for i, m in enumerate(ROLLUP_METHODS)})
+    out["_k"] = out[METRIC].map({"NPS": 0, "Satisfaction": 1, "Satisfaction index": 2})
+    return out.sort_values(["_k", "_m"]).drop(columns=["_m", "_k"]).reset_index(drop=True)
+
+
+def segment_shares(a: Assessment, by: str = S.ACCOUNT_ID) -> pd.DataFrame:
+    """Respondents per loyalty segment, per group, with Wilson intervals.
+
+    Returns
+    -------
+    DataFrame
+        ``<by>, loyalty_segment, n`` (respondents in the segment), ``total``
+        (classified respondents of the group), ``share_pct, ci_low, ci_high``
+        (percent, Wilson interval); every segment listed for every group.
+    """
+    q = _q(a)
+    resp = respondent_loyalty(a)
+    resp = resp[resp[SEGMENT].notna()]
+    rows = []
+    for key, g in resp.groupby(by, observed=True, sort=True):
+        total = len(g)
+        counts = g[SEGMENT].value_counts()
+        for seg in SEGMENTS:
+            k = int(counts.get(seg, 0))
+            share, low, high = stats.proportion_ci(k, total, q.confidence_level)
+            rows.append({by: key, SEGMENT: seg, N: k, "total": total, "share_pct": 100 * share, CI_LOW: 100 * low, CI_HIGH: 100 * high})
+    return pd.DataFrame(rows, columns=[by, SEGMENT, N, "total", "share_pct", CI_LOW, CI_HIGH])
