@@ -62,25 +62,7 @@ def read_verbatims(path: str | Path, text_col: str, id_col: str) -> pd.DataFrame
         raise FileNotFoundError(f"{p}: input file not found")
     if p.stat().st_size == 0:
         raise NeedsTreeError(f"{p}: the file is empty")
-    try:
-        if p.suffix.lower() in EXCEL_SUFFIXES:
-            df = _read_excel(p)
-        else:
-            head = p.read_text(encoding="utf-8-sig", errors="replace")[:65536]
-            if not head.strip():
-                raise NeedsTreeError(f"{p}: the file is empty")
-            try:
-                sep = csv.Sniffer().sniff(head.split("\n", 1)[0], delimiters=",;\t|").delimiter
-            except csv.Error:
-                sep = ","
-            # Only truly empty cells are missing: "n/a" and the like stay text (placeholders, flagged later).
-            df = pd.read_csv(p, sep=sep, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError:
-        raise NeedsTreeError(f"{p}: the file is empty") from None
-    except NeedsTreeError:
-        raise
-    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
-        raise NeedsTreeError(f"{p}: cannot be read as {'Excel' if p.suffix.lower() in EXCEL_SUFFIXES else 'CSV'}: {exc}") from None
+    df = _read_table(p)
     df = df.dropna(how="all")
     if df.empty:
         raise NeedsTreeError(f"{p}: the file has a header but no rows of verbatims")
@@ -90,11 +72,45 @@ def read_verbatims(path: str | Path, text_col: str, id_col: str) -> pd.DataFrame
     if missing:
         raise NeedsTreeError(f"{p}: no column {', '.join(repr(m) for m in missing)}; the columns are: {', '.join(cols)}"
                              f" (choose them with --text-col and --id-col)")
+    text = _text_column(p, df, text_col)
+    as_text = _id_column(p, df, id_col)
+    return pd.DataFrame({S.VERBATIM_ID: as_text.to_numpy(), S.TEXT: text.to_numpy()})
+
+
+def _read_table(p: Path) -> pd.DataFrame:
+    """The rows of a workbook's first sheet or of a CSV file (delimiter sniffed); unreadable is a :class:`NeedsTreeError`."""
+    try:
+        if p.suffix.lower() in EXCEL_SUFFIXES:
+            return _read_excel(p)
+        head = p.read_text(encoding="utf-8-sig", errors="replace")[:65536]
+        if not head.strip():
+            raise NeedsTreeError(f"{p}: the file is empty")
+        try:
+            sep = csv.Sniffer().sniff(head.split("\n", 1)[0], delimiters=",;\t|").delimiter
+        except csv.Error:
+            sep = ","
+        # Only truly empty cells are missing: "n/a" and the like stay text (placeholders, flagged later).
+        return pd.read_csv(p, sep=sep, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise NeedsTreeError(f"{p}: the file is empty") from None
+    except NeedsTreeError:
+        raise
+    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+        raise NeedsTreeError(f"{p}: cannot be read as {'Excel' if p.suffix.lower() in EXCEL_SUFFIXES else 'CSV'}: {exc}") from None
+
+
+def _text_column(p: Path, df: pd.DataFrame, text_col: str) -> pd.Series:
+    """The text column, checked to hold some text (not only numbers, dates or booleans)."""
     text = df[text_col]
     if text.isna().all():
         raise NeedsTreeError(f"{p}: column {text_col!r} is empty in every row")
     if pd.api.types.is_numeric_dtype(text) or pd.api.types.is_datetime64_any_dtype(text) or pd.api.types.is_bool_dtype(text):
         raise NeedsTreeError(f"{p}: column {text_col!r} holds {text.dtype} values, not text; is it the right column?")
+    return text
+
+
+def _id_column(p: Path, df: pd.DataFrame, id_col: str) -> pd.Series:
+    """The ids as text (``12.0`` read from a spreadsheet is ``"12"``), checked present on every row and unique."""
     ids = df[id_col]
     if ids.isna().any():
         rows = [str(i + 2) for i in df.index[ids.isna()][:10]]
@@ -103,7 +119,7 @@ def read_verbatims(path: str | Path, text_col: str, id_col: str) -> pd.DataFrame
     dup = as_text[as_text.duplicated()].unique().tolist()
     if dup:
         raise NeedsTreeError(f"{p}: ids in {id_col!r} must be unique; repeated: {', '.join(dup[:10])}")
-    return pd.DataFrame({S.VERBATIM_ID: as_text.to_numpy(), S.TEXT: text.to_numpy()})
+    return as_text
 
 
 def _read_excel(p: Path) -> pd.DataFrame:

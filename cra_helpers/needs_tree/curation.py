@@ -167,27 +167,43 @@ def apply(structure: Structure, ov: Overrides) -> Structure:
     """
     problems: list[str] = []
     s = structure
-    where = ov.source
+    _pin(s, ov, problems)
+    _merge(s, ov, problems)
+    _move(s, ov, problems)
+    _rename(s, ov, problems)
+    _log_matches(s, ov, problems)
+    if problems:
+        raise NeedsTreeError(f"{ov.source}: the overrides do not fit this tree:\n" + "\n".join(f"  - {p}" for p in problems))
+    return s
 
-    def check(node: str, level: str, what: str) -> bool:
-        if node not in s.nodes(level):
-            lv = level_of(node)
-            hint = f" (a {lv} node)" if lv and lv != level else ""
-            problems.append(f"{what}: {node!r} is not a {level} node of this tree{hint}")
-            return False
-        return True
 
+def _check(s: Structure, problems: list[str], node: str, level: str, what: str) -> bool:
+    """Whether ``node`` is a ``level`` node of the tree as it stands; if not, say so in ``problems``."""
+    if node not in s.nodes(level):
+        lv = level_of(node)
+        hint = f" (a {lv} node)" if lv and lv != level else ""
+        problems.append(f"{what}: {node!r} is not a {level} node of this tree{hint}")
+        return False
+    return True
+
+
+def _pin(s: Structure, ov: Overrides, problems: list[str]) -> None:
+    """Put pinned verbatims under their tertiary node."""
     index = {vid: i for i, vid in enumerate(s.row_ids)}
     for vid, node in ov.pin.items():
         ok_v = vid in index
         if not ok_v:
             problems.append(f"pin: verbatim {vid!r} is not in the tree (unknown or empty)")
-        if check(node, "tertiary", f"pin {vid}") and ok_v:
+        if _check(s, problems, node, "tertiary", f"pin {vid}") and ok_v:
             s.row_tertiary[index[vid]] = node
             s.log.append(f"pinned {vid} to {node}")
+
+
+def _merge(s: Structure, ov: Overrides, problems: list[str]) -> None:
+    """Merge each group of nodes into its first node."""
     for group in ov.merge:
         level = level_of(group[0]) or "tertiary"
-        if all(check(n, level, "merge") for n in group):
+        if all(_check(s, problems, n, level, "merge") for n in group):
             keep, gone = group[0], set(group[1:])
             if level == "tertiary":
                 s.row_tertiary = [keep if t in gone else t for t in s.row_tertiary]
@@ -196,28 +212,37 @@ def apply(structure: Structure, ov: Overrides) -> Structure:
                     if par in gone:
                         s.parent[child] = keep
             s.log.append(f"merged {', '.join(sorted(gone))} into {keep}")
+
+
+def _move(s: Structure, ov: Overrides, problems: list[str]) -> None:
+    """Move tertiary and secondary nodes under another parent."""
     for node, target in ov.move.items():
         level = level_of(node)
         up = {"tertiary": "secondary", "secondary": "primary"}.get(level or "")
         if up is None:
             problems.append(f"move: {node!r} must be a tertiary or secondary node id")
             continue
-        if check(node, level, "move") and check(target, up, f"move {node}"):
+        if _check(s, problems, node, level, "move") and _check(s, problems, target, up, f"move {node}"):
             s.parent[node] = target
             s.log.append(f"moved {node} under {target}")
+
+
+def _rename(s: Structure, ov: Overrides, problems: list[str]) -> None:
+    """Give nodes the analyst's names."""
     for node, name in ov.rename.items():
         level = level_of(node)
         if level is None:
             problems.append(f"rename: {node!r} is not a node id")
             continue
-        if check(node, level, "rename"):
+        if _check(s, problems, node, level, "rename"):
             s.names[node] = name
             s.log.append(f"renamed {node} to {name!r}")
+
+
+def _log_matches(s: Structure, ov: Overrides, problems: list[str]) -> None:
+    """Check the nodes of the analyst's need matches (applied later, when the needs are matched) and log them."""
     for node, need in ov.match.items():
         if level_of(node) is None:
             problems.append(f"match: {node!r} is not a node id")
-        elif check(node, level_of(node), "match"):
+        elif _check(s, problems, node, level_of(node), "match"):
             s.log.append(f"matched {node} to {need}")
-    if problems:
-        raise NeedsTreeError(f"{where}: the overrides do not fit this tree:\n" + "\n".join(f"  - {p}" for p in problems))
-    return s

@@ -307,49 +307,28 @@ def _windows(text: str, tokenizer: Tokenizer, cache: dict[str, str | None], min_
                 yield " ".join(tokens[i:j + 1]).strip(",'’"), terms, j - i + 1, (stems[i], stems[j])
 
 
-def phrase_labels(
-    labels: np.ndarray,
-    k: int,
-    row_terms: sp.csr_matrix,
-    counts: TermCounts,
-    texts: Sequence[str],
-    fit: np.ndarray,
-    tokenizer: Tokenizer,
-    fallback: Sequence[str],
-    min_words: int = 2,
-    max_words: int = 7,
-    per_node: int = 25,
-    min_df: int = 2,
-    top_terms: int = 15,
-) -> list[str]:
+def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: TermCounts, texts: Sequence[str],
+                  fit: np.ndarray, tokenizer: Tokenizer, fallback: Sequence[str], min_words: int = 2, max_words: int = 7,
+                  per_node: int = 25, min_df: int = 2, top_terms: int = 15) -> list[str]:
     """A short phrase in the customers' own words naming each node (2–7 words, unique within the level).
 
-    For each node the candidates are the clause windows of ``min_words`` to
-    ``max_words`` words of its ``per_node`` most central remarks (highest
-    ``fit``) that start and end on one of the node's most distinctive words. A window scores the class-based TF-IDF weight of the node's
-    terms it contains (:func:`ctfidf`: words the node uses and other nodes
-    don't), times the centrality of its remark, times a length factor
-    favouring 3–5 words. The best window not already used by another node of
-    the level wins, first letter capitalised (then a window that does not
-    start and end on such words, then the opening words of the most central
-    remark); a node with no candidate at all keeps its keyword label
-    (``fallback``). Every label is thus a phrase that
-    appears word for word in one of the node's remarks.
+    For each node the candidates are the clause windows of ``min_words`` to ``max_words`` words of its
+    ``per_node`` most central remarks (highest ``fit``) that start and end on one of the node's most distinctive
+    words. A window scores the class-based TF-IDF weight of the node's terms it contains (:func:`ctfidf`: words
+    the node uses and other nodes don't), times the centrality of its remark, times a length factor favouring
+    3–5 words. The best window not already used by another node of the level wins, first letter capitalised
+    (then a window that does not start and end on such words, then the opening words of the most central
+    remark); a node with no candidate at all keeps its keyword label (``fallback``). Every label is thus a
+    phrase that appears word for word in one of the node's remarks.
 
     Parameters
     ----------
-    labels
-        Node (0 … k-1) of each row.
-    k
-        Number of nodes.
-    row_terms
-        Term counts of each row (columns of ``counts``).
-    counts
-        The term counts' names.
-    texts
-        Raw text of each row.
-    fit
-        Cosine similarity of each row to its node's centroid (``representative``).
+    labels, k
+        Node (0 … k-1) of each row, and the number of nodes.
+    row_terms, counts
+        Term counts of each row (columns of ``counts``), and the term counts' names.
+    texts, fit
+        Raw text of each row, and its cosine similarity to its node's centroid (``representative``).
     tokenizer
         The tokenizer ``counts`` was built with.
     fallback
@@ -382,6 +361,16 @@ def phrase_labels(
     """
     if row_terms.shape[1] == 0 or k == 0:
         return list(fallback)
+    weights, column, members = _phrase_setup(labels, k, row_terms, counts, fit, min_df, per_node)
+    cache: dict[str, str | None] = {}
+    ranked = [_phrase_candidates(weights.getrow(c), column, members[c], texts, fit, tokenizer, cache, min_words,
+                                 max_words, top_terms) for c in range(k)]
+    return _unique_labels(ranked, fallback)
+
+
+def _phrase_setup(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: TermCounts, fit: np.ndarray,
+                  min_df: int, per_node: int) -> tuple[sp.csr_matrix, dict[str, int], list[np.ndarray]]:
+    """Node × term c-TF-IDF weights (rare terms at 0), the column of each term, and each node's most central rows."""
     df = np.bincount(row_terms.indices, minlength=row_terms.shape[1])
     usable = (df >= min(min_df, max(1, row_terms.shape[0] // 2))).astype(np.float64)
     weights = sp.csr_matrix(ctfidf((membership(labels, k).T @ row_terms).tocsr()) @ sp.diags(usable))
@@ -389,32 +378,38 @@ def phrase_labels(
     order = np.lexsort((np.arange(len(labels)), -np.asarray(fit, dtype=float), labels))
     starts = np.searchsorted(labels[order], np.arange(k))
     ends = np.searchsorted(labels[order], np.arange(k), side="right")
-    cache: dict[str, str | None] = {}
-    ranked: list[list[tuple[float, str]]] = []
-    for c in range(k):
-        row = weights.getrow(c)
-        w = dict(zip(row.indices.tolist(), row.data.tolist()))
-        top = set(row.indices[np.argsort(-row.data, kind="stable")[:top_terms]].tolist())
-        cands: dict[str, tuple[int, float, str]] = {}
-        members = order[starts[c]:ends[c]][:per_node]
-        for i in members:
-            centrality = max(float(fit[i]), 0.05)
-            for phrase, terms, n, edges in _windows(str(texts[i]), tokenizer, cache, min_words, max_words):
-                # Best: a phrase that starts and ends on words that mark this node; else any phrase with its terms.
-                tier = 0 if all(column.get(e, -1) in top for e in edges) else 1
-                score = sum(w.get(column.get(t, -1), 0.0) for t in terms) * centrality * _LENGTH_FACTOR[n]
-                key = phrase.lower()
-                if score > 0 and (tier, -score) < cands.get(key, (2, 0.0, ""))[:2]:
-                    cands[key] = (tier, -score, phrase)
-        for i in members:  # last resort: the opening words of the most central remark
-            words = _CLAUSE_SPLIT.split(str(texts[i]))[0].split()[:max_words]
-            if len(words) >= min_words:
-                cands.setdefault(" ".join(words).lower(), (2, 0.0, " ".join(words).strip(",'’")))
-        ranked.append(sorted(cands.values()))
+    return weights, column, [order[starts[c]:ends[c]][:per_node] for c in range(k)]
+
+
+def _phrase_candidates(row: sp.csr_matrix, column: dict[str, int], members: np.ndarray, texts: Sequence[str],
+                       fit: np.ndarray, tokenizer: Tokenizer, cache: dict[str, str | None], min_words: int,
+                       max_words: int, top_terms: int) -> list[tuple[int, float, str]]:
+    """One node's candidate phrases as ``(tier, -score, phrase)``, best first (see :func:`phrase_labels`)."""
+    w = dict(zip(row.indices.tolist(), row.data.tolist()))
+    top = set(row.indices[np.argsort(-row.data, kind="stable")[:top_terms]].tolist())
+    cands: dict[str, tuple[int, float, str]] = {}
+    for i in members:
+        centrality = max(float(fit[i]), 0.05)
+        for phrase, terms, n, edges in _windows(str(texts[i]), tokenizer, cache, min_words, max_words):
+            # Best: a phrase that starts and ends on words that mark this node; else any phrase with its terms.
+            tier = 0 if all(column.get(e, -1) in top for e in edges) else 1
+            score = sum(w.get(column.get(t, -1), 0.0) for t in terms) * centrality * _LENGTH_FACTOR[n]
+            key = phrase.lower()
+            if score > 0 and (tier, -score) < cands.get(key, (2, 0.0, ""))[:2]:
+                cands[key] = (tier, -score, phrase)
+    for i in members:  # last resort: the opening words of the most central remark
+        words = _CLAUSE_SPLIT.split(str(texts[i]))[0].split()[:max_words]
+        if len(words) >= min_words:
+            cands.setdefault(" ".join(words).lower(), (2, 0.0, " ".join(words).strip(",'’")))
+    return sorted(cands.values())
+
+
+def _unique_labels(ranked: list[list[tuple[int, float, str]]], fallback: Sequence[str]) -> list[str]:
+    """Each node's best phrase not used by an earlier node, first letter capitalised (else its ``fallback``)."""
     out: list[str] = []
     used: set[str] = set()
-    for c in range(k):
-        label = next((p for _, _, p in ranked[c] if p.lower() not in used), None)
+    for c, cands in enumerate(ranked):
+        label = next((p for _, _, p in cands if p.lower() not in used), None)
         if label is None:
             label = fallback[c]
         else:

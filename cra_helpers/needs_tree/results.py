@@ -183,11 +183,8 @@ def need_evidence(tree: NeedsTree, needs: pd.DataFrame | None = None, quotes: in
         of the need's mean sentiment) and ``quote_sentiment``.
     """
     needs = tree.needs if needs is None else needs
-    cols = ["need_id", "need_name", "nodes", "node_labels", "verbatims", "interviews", "sentiment",
-            "share_negative", "share_positive", "n_negative", "n_positive", "negative_quote_ids", "negative_quotes",
-            "positive_quote_ids", "positive_quotes", "quote_id", "quote", "quote_sentiment"]
     if needs is None or needs.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     n = tree.nodes
     tert = n[n[LEVEL] == "tertiary"] if "need_id" in n else n.iloc[0:0]
     v = tree.placed
@@ -196,28 +193,46 @@ def need_evidence(tree: NeedsTree, needs: pd.DataFrame | None = None, quotes: in
         mine = tert[tert["need_id"].astype(str) == nid].sort_values([COUNT, NODE_ID], ascending=[False, True]) if len(tert) else tert
         members = v[v["tertiary"].isin(mine[NODE_ID])]
         tone = tone_of(members)
-        row = {"need_id": nid, "need_name": name, "nodes": ";".join(mine[NODE_ID]), "node_labels": ";".join(mine[LABEL]),
-               "verbatims": len(members),
-               "interviews": int(members[S.INTERVIEW_ID].nunique()) if S.INTERVIEW_ID in members else np.nan,
-               "sentiment": float(members[SENTIMENT].mean()) if len(members) else np.nan,
-               "share_negative": float((tone == "negative").mean()) if len(members) else np.nan,
-               "share_positive": float((tone == "positive").mean()) if len(members) else np.nan,
-               "n_negative": int((tone == "negative").sum()), "n_positive": int((tone == "positive").sum()),
-               "negative_quote_ids": "", "negative_quotes": "", "positive_quote_ids": "", "positive_quotes": "",
-               "quote_id": "", "quote": "", "quote_sentiment": np.nan}
+        row = _evidence_counts(nid, name, mine, members, tone)
         if len(members):
-            pool = members.assign(_node_rank=members["tertiary"].map({t: i for i, t in enumerate(mine[NODE_ID])}),
-                                  _ok=members["status"] == "ok", _tone=tone)
-            for side in ("negative", "positive"):
-                chosen = _side_quotes(pool[pool["_tone"] == side], quotes)
-                row[f"{side}_quote_ids"] = ";".join(chosen[S.VERBATIM_ID].astype(str))
-                row[f"{side}_quotes"] = " | ".join(chosen[S.TEXT].astype(str))
-            mean = row["sentiment"]
-            sign = "negative" if mean <= NEGATIVE_AT else ("positive" if mean >= POSITIVE_AT else "neutral")
-            best = _side_quotes(pool.assign(_ok=pool["_ok"] & (pool["_tone"] == sign)), 1).iloc[0]
-            row.update(quote_id=best[S.VERBATIM_ID], quote=best[S.TEXT], quote_sentiment=float(best[SENTIMENT]))
+            row.update(_evidence_quotes(members, mine, tone, row["sentiment"], quotes))
         rows.append(row)
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
+
+
+EVIDENCE_COLUMNS: list[str] = [
+    "need_id", "need_name", "nodes", "node_labels", "verbatims", "interviews", "sentiment",
+    "share_negative", "share_positive", "n_negative", "n_positive", "negative_quote_ids", "negative_quotes",
+    "positive_quote_ids", "positive_quotes", "quote_id", "quote", "quote_sentiment"]
+"""Columns of :func:`need_evidence`."""
+
+
+def _evidence_counts(nid: str, name: str, mine: pd.DataFrame, members: pd.DataFrame, tone: pd.Series) -> dict:
+    """One need's row of :func:`need_evidence` without its quotes: nodes, counts, mean sentiment, tone shares."""
+    return {"need_id": nid, "need_name": name, "nodes": ";".join(mine[NODE_ID]), "node_labels": ";".join(mine[LABEL]),
+            "verbatims": len(members),
+            "interviews": int(members[S.INTERVIEW_ID].nunique()) if S.INTERVIEW_ID in members else np.nan,
+            "sentiment": float(members[SENTIMENT].mean()) if len(members) else np.nan,
+            "share_negative": float((tone == "negative").mean()) if len(members) else np.nan,
+            "share_positive": float((tone == "positive").mean()) if len(members) else np.nan,
+            "n_negative": int((tone == "negative").sum()), "n_positive": int((tone == "positive").sum()),
+            "negative_quote_ids": "", "negative_quotes": "", "positive_quote_ids": "", "positive_quotes": "",
+            "quote_id": "", "quote": "", "quote_sentiment": np.nan}
+
+
+def _evidence_quotes(members: pd.DataFrame, mine: pd.DataFrame, tone: pd.Series, mean: float, quotes: int) -> dict:
+    """The quotes of one need: ``quotes`` per tone and the most central one with the sign of its ``mean`` sentiment."""
+    out = {}
+    pool = members.assign(_node_rank=members["tertiary"].map({t: i for i, t in enumerate(mine[NODE_ID])}),
+                          _ok=members["status"] == "ok", _tone=tone)
+    for side in ("negative", "positive"):
+        chosen = _side_quotes(pool[pool["_tone"] == side], quotes)
+        out[f"{side}_quote_ids"] = ";".join(chosen[S.VERBATIM_ID].astype(str))
+        out[f"{side}_quotes"] = " | ".join(chosen[S.TEXT].astype(str))
+    sign = "negative" if mean <= NEGATIVE_AT else ("positive" if mean >= POSITIVE_AT else "neutral")
+    best = _side_quotes(pool.assign(_ok=pool["_ok"] & (pool["_tone"] == sign)), 1).iloc[0]
+    out.update(quote_id=best[S.VERBATIM_ID], quote=best[S.TEXT], quote_sentiment=float(best[SENTIMENT]))
+    return out
 
 
 def tone_of(verbatims: pd.DataFrame) -> pd.Series:

@@ -314,12 +314,37 @@ def prepare(
     """
     if len(ids) != len(texts):
         raise ValueError(f"{len(ids)} ids for {len(texts)} texts")
+    id_list = _id_texts(ids)
+    holders = {p.strip().lower() for p in placeholders}
+    norm = [normalise(t) for t in texts]
+    status, n_words, dup_of, unit, unique = _flag(id_list, norm, holders, min_words)
+    frame = pd.DataFrame(
+        {
+            S.VERBATIM_ID: id_list,
+            S.TEXT: norm,
+            "status": status,
+            "words": np.asarray(n_words, dtype="int64"),
+            "duplicate_of": dup_of,
+            "unit": np.asarray(unit, dtype="int64"),
+        }
+    )
+    return PreparedText(frame, unique)
+
+
+def _id_texts(ids: Sequence[object]) -> list[str]:
+    """The ids as stripped text (a missing id is ``""``); a repeated id is a ``ValueError``."""
     id_list = ["" if (v is None or (not isinstance(v, str) and pd.isna(v))) else str(v).strip() for v in ids]
     dup_ids = pd.Series(id_list)[pd.Series(id_list).duplicated()].unique().tolist()
     if dup_ids:
         raise ValueError(f"verbatim ids must be unique; repeated: {', '.join(map(str, dup_ids[:10]))}")
-    holders = {p.strip().lower() for p in placeholders}
-    norm = [normalise(t) for t in texts]
+    return id_list
+
+
+def _flag(id_list: list[str], norm: list[str], holders: set[str], min_words: int):
+    """Status, word count, duplicate-of id and distinct-text number (``-1``: empty) of each normalised verbatim.
+
+    Returns ``(status, words, duplicate_of, unit, distinct texts)``.
+    """
     status, n_words, dup_of, unit = [], [], [], []
     first_of: dict[str, int] = {}
     unique: list[str] = []
@@ -345,14 +370,4 @@ def prepare(
         unit.append(first_of[key])
         dup_of.append("")
         status.append(STATUS_SHORT if n < min_words else STATUS_OK)
-    frame = pd.DataFrame(
-        {
-            S.VERBATIM_ID: id_list,
-            S.TEXT: norm,
-            "status": status,
-            "words": np.asarray(n_words, dtype="int64"),
-            "duplicate_of": dup_of,
-            "unit": np.asarray(unit, dtype="int64"),
-        }
-    )
-    return PreparedText(frame, unique)
+    return status, n_words, dup_of, unit, unique

@@ -173,19 +173,10 @@ def _unit_sentiment(units: list[str], vader_job: SentimentJob | None,
     return scores, classes, sent.METHOD_VADER
 
 
-def build_needs_tree(
-    ids: Sequence[object],
-    texts: Sequence[object],
-    settings: "NeedsTreeSettings",
-    *,
-    backend: str | None = None,
-    levels: dict[str, int | None] | None = None,
-    seed: int | None = None,
-    meta: pd.DataFrame | None = None,
-    needs: pd.DataFrame | None = None,
-    overrides: Overrides | None = None,
-    vectors: np.ndarray | None = None,
-) -> NeedsTree:
+def build_needs_tree(ids: Sequence[object], texts: Sequence[object], settings: "NeedsTreeSettings", *,
+                     backend: str | None = None, levels: dict[str, int | None] | None = None, seed: int | None = None,
+                     meta: pd.DataFrame | None = None, needs: pd.DataFrame | None = None,
+                     overrides: Overrides | None = None, vectors: np.ndarray | None = None) -> NeedsTree:
     """Build the needs tree of a list of verbatims.
 
     Parameters
@@ -197,23 +188,20 @@ def build_needs_tree(
     backend
         ``auto``, ``lexical``, ``embedding`` or ``hybrid`` (default: settings).
     levels
-        Node counts ``{"primary": n, "secondary": n, "tertiary": n}``; a
-        missing or ``None`` entry falls back to the settings, then to the
-        automatic choice.
+        Node counts ``{"primary": n, "secondary": n, "tertiary": n}``; a missing or ``None`` entry falls back
+        to the settings, then to the automatic choice.
     seed
         Seed (default: settings).
     meta
-        Who said each verbatim: indexed by verbatim id, any of
-        ``interview_id, account_id, location_id, level, department,
-        decision_role`` (used for counts and saturation).
+        Who said each verbatim: indexed by verbatim id, any of ``interview_id, account_id, location_id, level,
+        department, decision_role`` (used for counts and saturation).
     needs
         Rated needs (``need_id, name, description``) to match nodes with.
     overrides
         Curation (:func:`.curation.load_overrides`).
     vectors
-        Precomputed vectors of the distinct texts (as returned in a
-        previous tree's ``vectors`` attribute), to skip the representation;
-        they must come from the same texts, backend and seed.
+        Precomputed vectors of the distinct texts (as returned in a previous tree's ``vectors`` attribute), to
+        skip the representation; they must come from the same texts, backend and seed.
 
     Returns
     -------
@@ -225,139 +213,199 @@ def build_needs_tree(
         When no verbatim has text, or the overrides do not fit the tree.
     """
     seed = settings.seed if seed is None else int(seed)
+    prep, placed = _prepare(ids, texts, settings)
+    rep = _represent(prep.unique_texts, settings, backend, seed, vectors)
+    x = rep.vectors[prep.frame.loc[placed, "unit"].to_numpy()]
+    hier = _hierarchy(x, settings, levels, seed)
+    ov = overrides or Overrides()
+    structure = _structure(prep.frame.loc[placed, S.VERBATIM_ID].tolist(), hier, ov)
+    rows = _row_facts(prep, placed, rep, structure, settings, meta)
+    return _assemble(prep, placed, rep, hier, structure, rows, settings, seed=seed, meta=meta, needs=needs, ov=ov)
+
+
+@dataclass
+class _Representation:
+    """The backend, tokenizer, term counts and vectors of the distinct texts, and the sentiment work begun beside."""
+
+    backend: Any
+    tokenizer: Any
+    counts: Any
+    vectors: np.ndarray
+    encoder: Any
+    sentiment_job: SentimentJob | None
+
+
+@dataclass
+class _Rows:
+    """Facts of each placed verbatim (one entry per row, in input order)."""
+
+    ids: list[str]
+    text: list[str]
+    x: np.ndarray
+    sentiment: np.ndarray
+    tone: np.ndarray
+    wish: np.ndarray
+    terms: Any
+    eligible: np.ndarray
+    meta: pd.DataFrame | None
+    by_level: dict[str, np.ndarray]
+    sentiment_method: str
+
+
+def _prepare(ids: Sequence[object], texts: Sequence[object], settings: "NeedsTreeSettings"):
+    """The prepared text and the mask of verbatims to place; none to place is a :class:`NeedsTreeError`."""
     st = settings.text
     prep = prepare(ids, texts, min_words=st.min_words, placeholders=st.placeholders)
-    frame = prep.frame
-    placed_mask = (frame["unit"] >= 0).to_numpy()
-    if not placed_mask.any():
-        raise NeedsTreeError(f"none of the {len(frame)} verbatims has text to analyse (all empty or placeholders)")
-    units = prep.unique_texts
+    placed = (prep.frame["unit"] >= 0).to_numpy()
+    if not placed.any():
+        raise NeedsTreeError(f"none of the {len(prep.frame)} verbatims has text to analyse (all empty or placeholders)")
+    return prep, placed
+
+
+def _represent(units: list[str], settings: "NeedsTreeSettings", backend: str | None, seed: int,
+               vectors: np.ndarray | None) -> _Representation:
+    """Choose the backend, start the VADER sentiment when it needs it, count terms and embed the distinct texts."""
     be = get_backend(settings, backend, n_texts=len(units))
     # Sentiment: the sentence model when this tree embeds the texts anyway (its vectors come from the
     # embedding cache); VADER beside the clustering, in worker processes when large, for the lexical backend.
     uses_embeddings = be.name in ("embedding", "hybrid")
     sentiment_job = None if uses_embeddings else SentimentJob(units)
-    tok = make_tokenizer(st.keep_words, st.extra_stop_words, ngram_max=2)
+    tok = make_tokenizer(settings.text.keep_words, settings.text.extra_stop_words, ngram_max=2)
     counts = count_terms(units, tok)
     encoder = None
     if vectors is None or len(vectors) != len(units):
         vectors, encoder = be.fit(units, seed, counts=counts)
-    unit = frame.loc[placed_mask, "unit"].to_numpy()
-    x = vectors[unit]
+    return _Representation(be, tok, counts, vectors, encoder, sentiment_job)
+
+
+def _hierarchy(x: np.ndarray, settings: "NeedsTreeSettings", levels: dict[str, int | None] | None, seed: int):
+    """The clustered hierarchy, node counts from ``levels``, then the settings, then the automatic choice."""
     lv = {k: (levels or {}).get(k) for k in LEVELS}
     for k in LEVELS:
         if lv[k] is None:
             lv[k] = getattr(settings.levels, k)
-    hier = build_hierarchy(x, cluster_settings(settings), seed=seed, tertiary=lv["tertiary"],
+    return build_hierarchy(x, cluster_settings(settings), seed=seed, tertiary=lv["tertiary"],
                            secondary=lv["secondary"], primary=lv["primary"])
-    row_ids = frame.loc[placed_mask, S.VERBATIM_ID].tolist()
-    structure = _automatic_structure(row_ids, hier)
-    ov = overrides or Overrides()
-    if not ov.empty:
-        structure = apply(structure, ov)
 
-    # ---- per-row facts ----------------------------------------------------------
-    row_text = frame.loc[placed_mask, S.TEXT].tolist()
-    raw = _raw_embeddings(encoder) if encoder is not None else None
-    unit_sent, unit_class, sentiment_method = _unit_sentiment(units, sentiment_job, raw)
-    sentiment = unit_sent[unit]
-    tone = unit_class[unit]
+
+def _structure(row_ids: list[str], hier, ov: Overrides) -> Structure:
+    """The automatic tree's node ids, curated by the overrides."""
+    structure = _automatic_structure(row_ids, hier)
+    return structure if ov.empty else apply(structure, ov)
+
+
+def _row_facts(prep, placed: np.ndarray, rep: _Representation, structure: Structure, settings: "NeedsTreeSettings",
+               meta: pd.DataFrame | None) -> _Rows:
+    """Text, vector, sentiment, wish, terms, status and nodes of each placed verbatim."""
+    frame, units = prep.frame, prep.unique_texts
+    unit = frame.loc[placed, "unit"].to_numpy()
+    row_ids = frame.loc[placed, S.VERBATIM_ID].tolist()
+    raw = _raw_embeddings(rep.encoder) if rep.encoder is not None else None
+    unit_sent, unit_class, sentiment_method = _unit_sentiment(units, rep.sentiment_job, raw)
     wish_unit = wish_flags(units, settings.latent.wish_patterns)
-    wish = wish_unit[unit]
-    row_terms = counts.terms[unit]
-    status = frame.loc[placed_mask, "status"].to_numpy()
-    eligible = status == STATUS_OK
+    status = frame.loc[placed, "status"].to_numpy()
     meta_rows = None
     if meta is not None and len(meta):
         meta_rows = meta.reindex(pd.Index(row_ids, name=S.VERBATIM_ID))
-
     ter = np.asarray(structure.row_tertiary, dtype=object)
     by_level = {"tertiary": ter}
     by_level["secondary"] = np.asarray([structure.parent[t] for t in ter], dtype=object)
     by_level["primary"] = np.asarray([structure.parent[s] for s in by_level["secondary"]], dtype=object)
+    return _Rows(ids=row_ids, text=frame.loc[placed, S.TEXT].tolist(), x=rep.vectors[unit], sentiment=unit_sent[unit],
+                 tone=unit_class[unit], wish=wish_unit[unit], terms=rep.counts.terms[unit], eligible=status == STATUS_OK,
+                 meta=meta_rows, by_level=by_level, sentiment_method=sentiment_method)
 
-    node_rows: list[dict[str, Any]] = []
-    fit = np.zeros(len(ter))
+
+def _assemble(prep, placed: np.ndarray, rep: _Representation, hier, structure: Structure, rows: _Rows,
+              settings: "NeedsTreeSettings", *, seed: int, meta: pd.DataFrame | None, needs: pd.DataFrame | None,
+              ov: Overrides) -> NeedsTree:
+    """The tree: its nodes (matched with the rated needs when given) and its verbatim table."""
     label_of: dict[str, str] = {}
     centroid_of: dict[str, np.ndarray] = {}
+    node_rows: list[dict[str, Any]] = []
+    fit = np.zeros(len(rows.ids))
     for level in LEVELS:
-        codes_ids = by_level[level]
-        uniq, first, cnt = np.unique(codes_ids, return_index=True, return_counts=True)
-        order = np.lexsort((uniq, -cnt))  # by size, then id
-        node_list = [str(u) for u in uniq[order]]
-        code = pd.Index(node_list).get_indexer(codes_ids)
-        k = len(node_list)
-        keyword_labels, terms = node_labels(code, k, row_terms, counts, n_terms=settings.label_terms)
-        lvl_fit, quotes = representative(x, code, k, eligible, settings.quotes_per_node, row_text)
-        auto_labels = phrase_labels(code, k, row_terms, counts, row_text, lvl_fit, tok, keyword_labels)
+        lvl_rows, lvl_fit = _level_nodes(level, rows, structure, rep, settings, label_of, centroid_of)
+        node_rows.extend(lvl_rows)
         if level == "tertiary":
             fit = lvl_fit
-        sums = np.asarray(membership(code, k).T @ x, dtype=np.float64)
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        cents = sums / np.where(norms > 0, norms, 1.0)
-        sent_mean = np.bincount(code, weights=sentiment, minlength=k) / np.maximum(np.bincount(code, minlength=k), 1)
-        neg = np.bincount(code, weights=(tone == "negative").astype(float), minlength=k)
-        pos = np.bincount(code, weights=(tone == "positive").astype(float), minlength=k)
-        wishes = np.bincount(code, weights=wish.astype(float), minlength=k)
-        size = np.bincount(code, minlength=k).astype(float)
-        for c, nid in enumerate(node_list):
-            centroid_of[nid] = cents[c]
-            label = structure.names.get(nid, auto_labels[c])
-            label_of[nid] = label
-            row: dict[str, Any] = {
-                NODE_ID: nid, LEVEL: level,
-                PARENT_ID: structure.parent.get(nid, "") if level != "primary" else "",
-                LABEL: label, "auto_label": auto_labels[c], "keywords": keyword_labels[c], "terms": ", ".join(terms[c]),
-                COUNT: int(size[c]), "share": size[c] / len(ter),
-                SENTIMENT: sent_mean[c], SHARE_NEGATIVE: neg[c] / size[c], SHARE_POSITIVE: pos[c] / size[c],
-                "wishes": int(wishes[c]),
-                "quote_ids": " | ".join(row_ids[i] for i in quotes[c]),
-                "quotes": " | ".join(row_text[i] for i in quotes[c]),
-                "renamed": nid in structure.names,
-            }
-            if meta_rows is not None:
-                members = code == c
-                for col, name in ((S.INTERVIEW_ID, "interviews"), (S.ACCOUNT_ID, "accounts")):
-                    if col in meta_rows:
-                        row[name] = int(meta_rows.loc[members, col].nunique())
-            node_rows.append(row)
-    nodes = pd.DataFrame(node_rows)
-    nodes = _order_nodes(nodes)
-
-    # ---- latent needs ---------------------------------------------------------------
+    nodes = _order_nodes(pd.DataFrame(node_rows))
     needs_df = pd.DataFrame(columns=[S.NEED_ID, S.NEED_NAME]) if needs is None else needs.reset_index(drop=True)
     if needs is not None:
-        nodes = _match(nodes, needs_df, centroid_of, encoder, be, units, seed, settings, ov)
+        nodes = _match(nodes, needs_df, centroid_of, rep.encoder, rep.backend, prep.unique_texts, seed, settings, ov)
+    verb = _verbatim_table(prep.frame, placed, rows, label_of, fit, meta)
+    tree = NeedsTree(nodes=nodes, verbatims=verb, prep=prep.report(), choice=hier.choice,
+                     backend=rep.backend.name, seed=seed, curation=list(structure.log), needs=needs_df,
+                     sentiment_method=rows.sentiment_method)
+    tree.vectors = rep.vectors  # type: ignore[attr-defined]  # reuse in a rerun (same texts, backend, seed)
+    return tree
 
-    # ---- verbatim table ---------------------------------------------------------------
+
+def _level_nodes(level: str, rows: _Rows, structure: Structure, rep: _Representation, settings: "NeedsTreeSettings",
+                 label_of: dict[str, str], centroid_of: dict[str, np.ndarray]) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """The node rows of one level (by size, then id) and each verbatim's fit to its node; fills the label and centroid maps."""
+    codes_ids = rows.by_level[level]
+    uniq, first, cnt = np.unique(codes_ids, return_index=True, return_counts=True)
+    order = np.lexsort((uniq, -cnt))  # by size, then id
+    node_list = [str(u) for u in uniq[order]]
+    code = pd.Index(node_list).get_indexer(codes_ids)
+    k = len(node_list)
+    keyword_labels, terms = node_labels(code, k, rows.terms, rep.counts, n_terms=settings.label_terms)
+    lvl_fit, quotes = representative(rows.x, code, k, rows.eligible, settings.quotes_per_node, rows.text)
+    auto_labels = phrase_labels(code, k, rows.terms, rep.counts, rows.text, lvl_fit, rep.tokenizer, keyword_labels)
+    sums = np.asarray(membership(code, k).T @ rows.x, dtype=np.float64)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    cents = sums / np.where(norms > 0, norms, 1.0)
+    sent_mean = np.bincount(code, weights=rows.sentiment, minlength=k) / np.maximum(np.bincount(code, minlength=k), 1)
+    neg = np.bincount(code, weights=(rows.tone == "negative").astype(float), minlength=k)
+    pos = np.bincount(code, weights=(rows.tone == "positive").astype(float), minlength=k)
+    wishes = np.bincount(code, weights=rows.wish.astype(float), minlength=k)
+    size = np.bincount(code, minlength=k).astype(float)
+    out = []
+    for c, nid in enumerate(node_list):
+        centroid_of[nid] = cents[c]
+        label = structure.names.get(nid, auto_labels[c])
+        label_of[nid] = label
+        row: dict[str, Any] = {
+            NODE_ID: nid, LEVEL: level,
+            PARENT_ID: structure.parent.get(nid, "") if level != "primary" else "",
+            LABEL: label, "auto_label": auto_labels[c], "keywords": keyword_labels[c], "terms": ", ".join(terms[c]),
+            COUNT: int(size[c]), "share": size[c] / len(codes_ids),
+            SENTIMENT: sent_mean[c], SHARE_NEGATIVE: neg[c] / size[c], SHARE_POSITIVE: pos[c] / size[c],
+            "wishes": int(wishes[c]),
+            "quote_ids": " | ".join(rows.ids[i] for i in quotes[c]),
+            "quotes": " | ".join(rows.text[i] for i in quotes[c]),
+            "renamed": nid in structure.names,
+        }
+        if rows.meta is not None:
+            members = code == c
+            for col, name in ((S.INTERVIEW_ID, "interviews"), (S.ACCOUNT_ID, "accounts")):
+                if col in rows.meta:
+                    row[name] = int(rows.meta.loc[members, col].nunique())
+        out.append(row)
+    return out, lvl_fit
+
+
+def _verbatim_table(frame: pd.DataFrame, placed: np.ndarray, rows: _Rows, label_of: dict[str, str], fit: np.ndarray,
+                    meta: pd.DataFrame | None) -> pd.DataFrame:
+    """Every input verbatim with its status, nodes and labels, sentiment, wish and fit (empty where not placed)."""
     verb = frame[[S.VERBATIM_ID, S.TEXT, "status", "words", "duplicate_of"]].copy()
     for level in LEVELS:
         col = np.full(len(frame), "", dtype=object)
-        col[placed_mask] = by_level[level]
+        col[placed] = rows.by_level[level]
         verb[level] = col
         verb[f"{level}_label"] = [label_of.get(v, "") for v in col]
-    full_sent = np.full(len(frame), np.nan)
-    full_sent[placed_mask] = sentiment
-    verb[SENTIMENT] = full_sent
-    full_class = np.full(len(frame), "", dtype=object)
-    full_class[placed_mask] = tone
-    verb[SENTIMENT_CLASS] = full_class
-    full_wish = np.zeros(len(frame), dtype=bool)
-    full_wish[placed_mask] = wish
-    verb["wish"] = full_wish
-    full_fit = np.full(len(frame), np.nan)
-    full_fit[placed_mask] = fit
-    verb[FIT] = full_fit
+    for name, values, empty, dtype in ((SENTIMENT, rows.sentiment, np.nan, float), (SENTIMENT_CLASS, rows.tone, "", object),
+                                       ("wish", rows.wish, False, bool), (FIT, fit, np.nan, float)):
+        full = np.full(len(frame), empty, dtype=dtype)
+        full[placed] = values
+        verb[name] = full
     if meta is not None and len(meta):
         extra = meta.reindex(pd.Index(verb[S.VERBATIM_ID], name=S.VERBATIM_ID)).reset_index(drop=True)
         for col in extra.columns:
             if col not in verb:
                 verb[col] = extra[col].to_numpy()
-    tree = NeedsTree(nodes=nodes, verbatims=verb, prep=prep.report(), choice=hier.choice,
-                     backend=be.name, seed=seed, curation=list(structure.log), needs=needs_df,
-                     sentiment_method=sentiment_method)
-    tree.vectors = vectors  # type: ignore[attr-defined]  # reuse in a rerun (same texts, backend, seed)
-    return tree
+    return verb
 
 
 def _order_nodes(nodes: pd.DataFrame) -> pd.DataFrame:
@@ -369,9 +417,21 @@ def _order_nodes(nodes: pd.DataFrame) -> pd.DataFrame:
 def _match(nodes: pd.DataFrame, needs: pd.DataFrame, centroid_of: dict[str, np.ndarray], encoder, be, units,
            seed: int, settings: "NeedsTreeSettings", ov: Overrides) -> pd.DataFrame:
     """Add ``need_id, need_name, similarity, wish_share, latent, match`` to the nodes."""
-    lat = settings.latent
     need_ids = needs[S.NEED_ID].astype(str).tolist()
     names = dict(zip(need_ids, needs[S.NEED_NAME].astype(str)))
+    out = _automatic_match(nodes, needs, need_ids, centroid_of, encoder, be, units, seed, settings)
+    parent = dict(zip(out[NODE_ID], out[PARENT_ID]))
+    _curated_match(out, ov, names, parent)
+    _match_upper_levels(out, ov, parent)
+    out["latent"] = out["latent"].astype(bool)
+    out["need_name"] = out["need_id"].map(names)
+    return out
+
+
+def _automatic_match(nodes: pd.DataFrame, needs: pd.DataFrame, need_ids: list[str], centroid_of: dict[str, np.ndarray],
+                     encoder, be, units, seed: int, settings: "NeedsTreeSettings") -> pd.DataFrame:
+    """The nodes with the match columns; each tertiary node matched to its closest rated need, or latent."""
+    lat = settings.latent
     if encoder is None:  # vectors were given: refit to project the needs in the same space
         _, encoder = be.fit(units, seed)
     need_vec = encoder.transform(need_texts(needs)) if need_ids else np.zeros((0, 1))
@@ -393,40 +453,48 @@ def _match(nodes: pd.DataFrame, needs: pd.DataFrame, centroid_of: dict[str, np.n
     out.loc[ter.index, "similarity"] = m["similarity"]
     out.loc[ter.index, "latent"] = m["latent"]
     out.loc[ter.index, "latent_reason"] = m["latent_reason"]
-    # The analyst's matches, top level first so that the most specific wins.
-    parent = dict(zip(out[NODE_ID], out[PARENT_ID]))
+    return out
 
-    def ancestors(n: str) -> list[str]:
-        chain = []
-        while parent.get(n):
-            n = parent[n]
-            chain.append(n)
-        return chain
 
+def _ancestors(node: str, parent: dict[str, str]) -> list[str]:
+    """The parent, grandparent … of ``node``."""
+    chain = []
+    while parent.get(node):
+        node = parent[node]
+        chain.append(node)
+    return chain
+
+
+def _set_match(out: pd.DataFrame, i, value: str) -> None:
+    """Give node row ``i`` the analyst's match (a need id, ``latent`` or ``none``)."""
+    out.at[i, "latent"] = value == LATENT
+    out.at[i, "latent_reason"] = REASON_CURATED if value == LATENT else ""
+    out.at[i, "need_id"] = None if value in (LATENT, NONE) else value
+    out.at[i, "match"] = MATCH_CURATED
+
+
+def _curated_match(out: pd.DataFrame, ov: Overrides, names: dict[str, str], parent: dict[str, str]) -> None:
+    """The analyst's matches of tertiary nodes (or of a node above them), top level first so the most specific wins."""
     curated: dict[str, str] = {}
     for nid in out.loc[out[LEVEL] == "tertiary", NODE_ID]:
-        for anc in [*reversed(ancestors(nid)), nid]:
+        for anc in [*reversed(_ancestors(nid, parent)), nid]:
             if anc in ov.match:
                 curated[nid] = ov.match[anc]
     unknown = sorted({v for v in ov.match.values() if v not in (LATENT, NONE) and v not in names})
     if unknown:
         raise NeedsTreeError(f"{ov.source}: match names need id(s) {', '.join(unknown)} that the needs table does not have")
-
-    def set_match(i, value: str) -> None:
-        out.at[i, "latent"] = value == LATENT
-        out.at[i, "latent_reason"] = REASON_CURATED if value == LATENT else ""
-        out.at[i, "need_id"] = None if value in (LATENT, NONE) else value
-        out.at[i, "match"] = MATCH_CURATED
-
     for nid, value in curated.items():
-        set_match(out.index[out[NODE_ID] == nid][0], value)
-    # Upper levels: latent when every tertiary below is; else the need covering most verbatims.
+        _set_match(out, out.index[out[NODE_ID] == nid][0], value)
+
+
+def _match_upper_levels(out: pd.DataFrame, ov: Overrides, parent: dict[str, str]) -> None:
+    """Secondary and primary nodes: latent when every tertiary below is; else the need covering most verbatims."""
     tert = out[out[LEVEL] == "tertiary"]
     for level in ("secondary", "primary"):
         for i, row in out[out[LEVEL] == level].iterrows():
-            below = tert[[row[NODE_ID] in ancestors(n) for n in tert[NODE_ID]]]
+            below = tert[[row[NODE_ID] in _ancestors(n, parent) for n in tert[NODE_ID]]]
             if row[NODE_ID] in ov.match:
-                set_match(i, ov.match[row[NODE_ID]])
+                _set_match(out, i, ov.match[row[NODE_ID]])
                 continue
             covered = below[~below["latent"].astype(bool) & below["need_id"].notna()]
             latent_below = below[below["latent"].astype(bool)]
@@ -437,9 +505,6 @@ def _match(nodes: pd.DataFrame, needs: pd.DataFrame, centroid_of: dict[str, np.n
             if not covered.empty:
                 out.at[i, "need_id"] = covered.groupby("need_id")[COUNT].sum().sort_index().idxmax()
             out.at[i, "similarity"] = float(np.average(below["similarity"], weights=below[COUNT])) if len(below) else np.nan
-    out["latent"] = out["latent"].astype(bool)
-    out["need_name"] = out["need_id"].map(names)
-    return out
 
 
 def needs_tree(
