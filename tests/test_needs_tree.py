@@ -447,3 +447,95 @@ def test_figures_escape_text_from_the_data():
     sun = figs[0].data[0]
     assert len(sun.ids) == len(nodes) and list(sun.values) == nodes["verbatims"].tolist()
     assert "&lt;img" in " ".join(sun.labels)
+
+
+# ------------------------------------------------------------------ spreadsheet formulas in the CSV tables
+HOSTILE = {"=": "=HYPERLINK(\"http://x\") deliveries are late again", "+": "+SUM(1) wrong amounts on the invoice",
+           "-": "-2+3 the hotline never answers", "@": "@SUM(1) we would like an online web shop",
+           "\t": "\t=cmd late delivery for the third time", "\r": "\r+cmd invoice errors every month"}
+
+
+def _written(df: pd.DataFrame, path) -> list[list[str]]:
+    """``df`` written as the report writes its tables (``Report.save_table``), read back cell by cell."""
+    import csv
+
+    from cra_helpers.safe import neutralize_frame
+
+    neutralize_frame(df).to_csv(path, index=False, encoding="utf-8")
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
+def test_hostile_remarks_land_neutralised_in_every_table(tmp_path):
+    from cra_helpers.needs_tree import plain_remarks, read_need_evidence, verbatim_table
+    from cra_helpers.needs_tree.results import EVIDENCE_TABLE, TABLES_DIR
+    from cra_helpers.safe import FORMULA_PREFIXES
+
+    ids, texts = [], []
+    for topic, lst in TEXTS.items():
+        ids += [f"{topic}{i}" for i in range(len(lst))]
+        texts += lst
+    ids += [f"h{i}" for i in range(len(HOSTILE))]
+    texts += list(HOSTILE.values())
+    tree = build_needs_tree(ids, texts, SETTINGS, backend="lexical", needs=NEEDS,
+                            levels={"tertiary": 4, "secondary": 2, "primary": 1})
+    (tmp_path / TABLES_DIR).mkdir()
+    ev = need_evidence(tree)
+    # Quotes and need names as typed, not prepared. Not "\r": the CSV writer leaves a carriage return inside a
+    # cell unquoted, which ends the row (prepared remarks hold none: preparation collapses white space).
+    for i, remark in enumerate(r for p, r in HOSTILE.items() if p != "\r"):
+        ev.loc[i % len(ev), ["quote", "negative_quotes", "need_name"][i % 3]] = remark
+    tables = {"needs_tree_nodes": node_table(tree), "verbatim_needs": verbatim_table(tree), EVIDENCE_TABLE: ev,
+              "latent_needs": latent_needs(tree), "needs_tree_remarks": plain_remarks(tree)}
+    for name, df in tables.items():
+        rows = _written(df, tmp_path / TABLES_DIR / f"{name}.csv")
+        assert len(rows) == len(df) + 1, name
+        for row in rows[1:]:
+            for col, cell in zip(rows[0], row):
+                text_col = df[col].dtype == object or pd.api.types.is_string_dtype(df[col])
+                assert not (text_col and cell.startswith(FORMULA_PREFIXES)), (name, col, cell)
+    verb = {r[0]: r for r in _written(verbatim_table(tree), tmp_path / "v.csv")}
+    text_at = _written(verbatim_table(tree), tmp_path / "v.csv")[0].index(S.TEXT)
+    for i, remark in enumerate(HOSTILE.values()):
+        assert verb[f"h{i}"][text_at] == "'" + text.normalise(remark)  # every prefix that survives preparation
+    back = read_need_evidence(tmp_path)  # the GAP analysis reads the words back as they were said
+    for col in ("quote", "negative_quotes", "need_name"):
+        assert back[col].tolist() == ev[col].fillna("").astype(str).tolist(), col
+
+
+def test_tables_folder_is_the_report_folder_of_tables():
+    from cra_helpers import report
+    from cra_helpers.needs_tree import results
+
+    assert results.TABLES_DIR == report.TABLES_DIR
+
+
+# --------------------------------------------------------------------------------- which backend ran
+def test_sample_with_default_settings_runs_the_hybrid_backend(sample):
+    from cra_helpers import sentiment
+
+    _, tree, _, _ = sample
+    assert SETTINGS.backend == "auto" and tree.backend == "hybrid"
+    assert tree.sentiment_method == sentiment.METHOD_EMBEDDING
+
+
+def test_hybrid_backend_on_a_small_set():
+    ids, texts, truth = [], [], []
+    for topic, lst in TEXTS.items():
+        for i, t in enumerate(lst):
+            for j, form in enumerate(("{t}", "{t}, again and again", "Honestly: {l}")):
+                ids.append(f"{topic}{i}.{j}")
+                texts.append(form.format(t=t, l=t.lower()))
+                truth.append(topic)
+    assert len(ids) == 60
+    tree = build_needs_tree(ids, texts, SETTINGS, backend="hybrid", needs=NEEDS,
+                            levels={"tertiary": 4, "secondary": 2, "primary": 1})
+    assert tree.backend == "hybrid" and tree.counts() == {"primary": 1, "secondary": 2, "tertiary": 4}
+    assert len(tree.placed) == 60 and tree.vectors.shape[0] == 60
+    assert np.allclose(np.linalg.norm(tree.vectors, axis=1), 1, atol=1e-4)
+    n = tree.nodes
+    assert n.loc[n["level"] == "tertiary", "verbatims"].sum() == 60
+    assert {"need_id", "similarity", "latent", "match"} <= set(n.columns)
+    assert tree.placed["sentiment"].between(-1, 1).all()
+    assert set(tree.placed["sentiment_class"]) <= {"negative", "neutral", "positive"}
+    assert adjusted_rand_score([truth[ids.index(i)] for i in tree.placed[S.VERBATIM_ID]], tree.placed["tertiary"]) > 0.5

@@ -319,6 +319,26 @@ def saturation_tables(tree: NeedsTree, level: str = "tertiary", by: str | None =
 EVIDENCE_TABLE = "needs_tree_evidence"
 """Name of the table the 03_needs_tree notebook writes :func:`need_evidence` to."""
 
+TABLES_DIR = "tables"
+"""Folder of a report folder holding its CSV tables: the same name as :data:`cra_helpers.report.TABLES_DIR`
+(the report layer, which this analysis may not import; ``tests/test_needs_tree.py`` checks the two agree)."""
+
+EVIDENCE_TEXT_COLUMNS: tuple[str, ...] = (
+    "need_id", "need_name", "nodes", "node_labels", "quote_id", "quote", "negative_quote_ids", "negative_quotes",
+    "positive_quote_ids", "positive_quotes")
+"""Text columns of the :func:`need_evidence` table, read back as text."""
+
+
+def _unneutralize(value: object) -> object:
+    """Undo :func:`cra_helpers.safe.neutralize_formula` on a cell read back from a CSV table.
+
+    The quote is removed only where that function put it: before one of
+    :data:`cra_helpers.safe.FORMULA_PREFIXES` (all six).
+    """
+    if isinstance(value, str) and value[:1] == "'" and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
 
 def read_need_evidence(out_dir) -> pd.DataFrame | None:
     """The :func:`need_evidence` table that the ``03_needs_tree`` notebook wrote into a report folder.
@@ -340,14 +360,12 @@ def read_need_evidence(out_dir) -> pd.DataFrame | None:
     """
     from pathlib import Path
 
-    path = Path(out_dir) / "tables" / f"{EVIDENCE_TABLE}.csv"
+    path = Path(out_dir) / TABLES_DIR / f"{EVIDENCE_TABLE}.csv"
     if not path.is_file():
         return None
-    text_cols = ["need_id", "need_name", "nodes", "node_labels", "quote_id", "quote", "negative_quote_ids",
-                 "negative_quotes", "positive_quote_ids", "positive_quotes"]
-    df = pd.read_csv(path, dtype={c: str for c in text_cols}, keep_default_na=False, na_values=[""])
-    for col in [c for c in text_cols if c in df]:  # undo the spreadsheet neutralisation (safe.neutralize_formula)
-        df[col] = df[col].map(lambda s: s[1:] if isinstance(s, str) and s[:1] == "'" and s[1:].startswith(FORMULA_PREFIXES) else s)
+    df = pd.read_csv(path, dtype={c: str for c in EVIDENCE_TEXT_COLUMNS}, keep_default_na=False, na_values=[""])
+    for col in [c for c in EVIDENCE_TEXT_COLUMNS if c in df]:
+        df[col] = df[col].map(_unneutralize)
         if col not in ("need_id",):
             df[col] = df[col].fillna("")
     return df
