@@ -71,6 +71,10 @@ def test_writes_assignments_tree_and_page(verbatims, tmp_path, capsys):
     assert "<script src=\"http" not in html and "cdn" not in html.lower().split("plotly.js v")[0][:2000]
     assert "<script>alert(1)" not in html  # text from the data is escaped
     assert "sunburst" in html
+    from cra_helpers.export import template_dir
+
+    css = (template_dir() / "cra" / "cra.css").read_text(encoding="utf-8")
+    assert css in html and 'class="cra-report"' in html  # the report layer's stylesheet, not a copy of parts of it
 
 
 def test_xlsx_input(tmp_path, capsys):

@@ -170,6 +170,8 @@ def tree_json(tree: NeedsTree, examples: int = 3) -> dict[str, Any]:
 
 
 def _page(tree: NeedsTree, source: str) -> str:
+    """The ``needs_tree.html`` page, in the report look (the report layer's stylesheet, ``cra.css``)."""
+    from ..export import template_dir
     from ..figures.needs_tree import painful_needs, tree_sunburst
     from .. import style
 
@@ -179,24 +181,21 @@ def _page(tree: NeedsTree, source: str) -> str:
     nodes = node_table(tree)[["node_id", "level", "parent_id", "label", "verbatims", "sentiment", "share_negative", "quotes"]]
     counts = tree.counts()
     prep = html_table(tree.prep, max_rows=None)
+    css = (template_dir() / "cra" / "cra.css").read_text(encoding="utf-8")
+    name = escape_html(Path(source).name)
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Needs tree — {escape_html(Path(source).name)}</title>
-<style>
-body {{ font-family: Inter, 'Segoe UI', Roboto, Arial, sans-serif; color: #1f2933; margin: 24px auto; max-width: 1280px; padding: 0 16px; }}
-h1 {{ font-size: 22px; }} h2 {{ font-size: 17px; margin-top: 28px; }}
-.cra-table {{ border-collapse: collapse; font-size: 13px; width: 100%; }}
-.cra-table th, .cra-table td {{ border-bottom: 1px solid #e4e7eb; padding: 4px 8px; text-align: left; vertical-align: top; }}
-.cra-table td.num, .cra-table th.num {{ text-align: right; }}
-.cra-caption {{ color: #6b7785; font-size: 12px; margin: 4px 0 12px; }}
-</style></head><body>
-<h1>Needs tree — {escape_html(Path(source).name)}</h1>
+<html lang="en"><head><meta charset="utf-8"><title>Needs tree — {name}</title>
+<style>{css}</style></head><body class="cra-report"><main>
+<header class="cra-header"><div><h1 class="cra-title">Needs tree — {name}</h1></div>
+<div class="cra-meta">{date.today().isoformat()}</div></header>
+<div class="jp-RenderedHTMLCommon">
 <p>{len(tree.placed):,} verbatims placed in {counts['primary']} primary, {counts['secondary']} secondary and
 {counts['tertiary']} tertiary needs (backend {escape_html(tree.backend)}, seed {tree.seed}, {date.today().isoformat()}).</p>
 <h2>Text preparation</h2>{prep}
 <h2>The tree</h2>{parts[0]}
 <h2>Painful needs</h2>{parts[1]}
 <h2>Nodes</h2>{html_table(nodes, max_rows=None, digits=2)}
-</body></html>
+</div></main></body></html>
 """
 
 
