@@ -101,6 +101,21 @@ def _as_id_list(values: object) -> list[str]:
     return out
 
 
+def _rows_in(frame: pd.DataFrame, column: str, values: Iterable[str]) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``column`` is one of ``values`` (missing values drop out)."""
+    return frame[frame[column].isin(values).fillna(False).to_numpy(bool)]
+
+
+def _keep_ids(tables: dict[str, pd.DataFrame], table: str, column: str, wanted: list[str], what: str) -> None:
+    """Restrict ``tables[table]`` in place to the rows whose ``column`` is in ``wanted``; an unknown value is an error."""
+    frame = tables[table]
+    present = set(frame[column].dropna())
+    unknown = [w for w in wanted if w not in present]
+    if unknown:
+        raise ValueError(f"filter: unknown {what} {', '.join(repr(u) for u in unknown)} (not in '{table}')")
+    tables[table] = _rows_in(frame, column, wanted)
+
+
 class Assessment:
     """A validated assessment: the tables of the data contract plus context.
 
@@ -229,6 +244,60 @@ class Assessment:
         return explode_list(self.tables[table], column)
 
     # ------------------------------------------------------------------
+    # Id → name lookups
+    # ------------------------------------------------------------------
+    def _names(self, table: str, id_column: str, name_column: str) -> pd.Series:
+        frame = self._get(table)
+        if frame is None:
+            frame = pd.DataFrame({id_column: pd.Series(dtype="string"), name_column: pd.Series(dtype="string")})
+        index = pd.Index(frame[id_column].astype(str).to_numpy(object), name=id_column)
+        return pd.Series(frame[name_column].astype(str).to_numpy(object), index=index, name=name_column)
+
+    def account_names(self) -> pd.Series:
+        """The name of every account, by account id.
+
+        Returns
+        -------
+        Series
+            ``accounts.name`` (text) indexed by ``account_id`` (text), in
+            table order.
+        """
+        return self._names(S.ACCOUNTS, S.ACCOUNT_ID, S.ACCOUNT_NAME)
+
+    def need_names(self) -> pd.Series:
+        """The short name of every need, by need id.
+
+        Returns
+        -------
+        Series
+            ``needs.name`` (text) indexed by ``need_id`` (text), in table
+            order; empty without a ``needs`` table.
+        """
+        return self._names(S.NEEDS, S.NEED_ID, S.NEED_NAME)
+
+    def location_names(self) -> pd.Series:
+        """The site name of every location, by location id.
+
+        Returns
+        -------
+        Series
+            ``locations.site`` (text) indexed by ``location_id`` (text), in
+            table order; empty without a ``locations`` table.
+        """
+        return self._names(S.LOCATIONS, S.LOCATION_ID, S.SITE)
+
+    def competitor_names(self) -> pd.Series:
+        """The name of every competitor, by competitor id.
+
+        Returns
+        -------
+        Series
+            ``competitors.name`` (text) indexed by ``competitor_id`` (text), in
+            table order; empty without a ``competitors`` table.
+        """
+        return self._names(S.COMPETITORS, S.COMPETITOR_ID, S.COMPETITOR_NAME)
+
+    # ------------------------------------------------------------------
     # Joined views
     # ------------------------------------------------------------------
     def respondents(self) -> pd.DataFrame:
@@ -332,40 +401,47 @@ class Assessment:
             When filtering by locations or waves without those tables.
         """
         tables = dict(self.tables)
-        kept: dict[str, set[str]] = {}
+        done = self._select(tables, accounts, locations, waves)
+        self._cascade(tables)
+        notes = [*self.notes, f"filtered to {'; '.join(done)}"] if done else list(self.notes)
+        return Assessment(tables, self.config, self.source, notes=notes, absent=self.absent)
+
+    def _select(
+        self,
+        tables: dict[str, pd.DataFrame],
+        accounts: str | Iterable[str] | None,
+        locations: str | Iterable[str] | None,
+        waves: str | Iterable[str] | None,
+    ) -> list[str]:
+        """Restrict ``tables`` in place to the requested accounts, locations and waves; what was kept, in words."""
         done: list[str] = []
-
-        def keep_ids(table: str, column: str, wanted: list[str], what: str) -> None:
-            frame = tables[table]
-            present = set(frame[column].dropna())
-            unknown = [w for w in wanted if w not in present]
-            if unknown:
-                raise ValueError(f"filter: unknown {what} {', '.join(repr(u) for u in unknown)} (not in '{table}')")
-            tables[table] = frame[frame[column].isin(wanted).fillna(False).to_numpy(bool)]
-
         if accounts is not None:
             ids = _as_id_list(accounts)
-            keep_ids(S.ACCOUNTS, S.ACCOUNT_ID, ids, "account id(s)")
+            _keep_ids(tables, S.ACCOUNTS, S.ACCOUNT_ID, ids, "account id(s)")
             done.append(f"accounts {', '.join(ids)}")
         if locations is not None:
             self.require(S.LOCATIONS, step="location filter")
             ids = _as_id_list(locations)
-            keep_ids(S.LOCATIONS, S.LOCATION_ID, ids, "location id(s)")
+            _keep_ids(tables, S.LOCATIONS, S.LOCATION_ID, ids, "location id(s)")
             owners = set(tables[S.LOCATIONS][S.ACCOUNT_ID].dropna())
-            acc = tables[S.ACCOUNTS]
-            tables[S.ACCOUNTS] = acc[acc[S.ACCOUNT_ID].isin(owners).fillna(False).to_numpy(bool)]
+            tables[S.ACCOUNTS] = _rows_in(tables[S.ACCOUNTS], S.ACCOUNT_ID, owners)
             if S.CONTACTS in tables:
-                con = tables[S.CONTACTS]
-                tables[S.CONTACTS] = con[con[S.LOCATION_ID].isin(ids).fillna(False).to_numpy(bool)]
+                tables[S.CONTACTS] = _rows_in(tables[S.CONTACTS], S.LOCATION_ID, ids)
             done.append(f"locations {', '.join(ids)}")
         if waves is not None:
             self.require(S.INTERVIEWS, step="wave filter")
             ids = _as_id_list(waves)
-            keep_ids(S.INTERVIEWS, S.WAVE, ids, "wave(s)")
+            _keep_ids(tables, S.INTERVIEWS, S.WAVE, ids, "wave(s)")
             done.append(f"waves {', '.join(ids)}")
+        return done
 
-        # Cascade in contract order (a topological order of the references):
-        # drop rows whose reference points at a row that was filtered out.
+    def _cascade(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Drop, in place, every row of ``tables`` whose reference points at a row filtered out.
+
+        Tables are visited in contract order (a topological order of the
+        references), so a removal propagates down the reference chain.
+        """
+        kept: dict[str, set[str]] = {}
         for name in S.TABLE_ORDER:
             if name not in tables:
                 continue
@@ -381,8 +457,6 @@ class Assessment:
             id_col = S.TABLES[name].id_column
             if name in _ENTITY_TABLES and id_col and id_col in frame.columns and len(frame) < len(self.tables[name]):
                 kept[name] = set(frame[id_col].dropna())
-        notes = [*self.notes, f"filtered to {'; '.join(done)}"] if done else list(self.notes)
-        return Assessment(tables, self.config, self.source, notes=notes, absent=self.absent)
 
     # ------------------------------------------------------------------
     # Display

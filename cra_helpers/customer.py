@@ -175,7 +175,7 @@ def write_customer_outputs(run_dir: str | Path, a: Assessment, config: Config, d
     report = folder / REPORT
     report.write_text(portfolio_html(portfolio_content(run_dir, a, config), config, date), encoding="utf-8")
     pages = sorted((folder / "one_pagers").glob("*.html")) if (folder / "one_pagers").is_dir() else []
-    names = a.accounts.set_index(a.accounts[S.ACCOUNT_ID].astype(str))[S.ACCOUNT_NAME].astype(str).to_dict()
+    names = a.account_names().to_dict()
     titles = {}
     for p in pages:  # the page's own title names the account (file names may be made safe from ids)
         text = p.read_text(encoding="utf-8", errors="ignore")

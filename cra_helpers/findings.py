@@ -99,7 +99,7 @@ class _Run:
         self._cache: dict[str, pd.DataFrame | None] = {}
         acc = a.accounts
         self.revenue = pd.to_numeric(acc[S.REVENUE], errors="coerce").fillna(0.0).groupby(acc[S.ACCOUNT_ID].astype(str)).sum()
-        self.names = acc.set_index(acc[S.ACCOUNT_ID].astype(str))[S.ACCOUNT_NAME].astype(str).to_dict()
+        self.names = a.account_names().to_dict()
         self.total_revenue = float(self.revenue.sum())
         self.cur = config.currency
 
@@ -217,9 +217,8 @@ def _competitor(run: _Run) -> list[Finding]:
     if lose.empty:
         return []
     r = lose.sort_values("weighted_difference").iloc[0]
-    cname = run.a.competitors.set_index(S.COMPETITOR_ID)[S.COMPETITOR_NAME].astype(str).to_dict().get(
-        r[S.COMPETITOR_ID], str(r[S.COMPETITOR_ID]))
-    need = run.a.needs.set_index(S.NEED_ID)[S.NEED_NAME].astype(str).to_dict().get(r[S.NEED_ID], str(r[S.NEED_ID]))
+    cname = run.a.competitor_names().to_dict().get(r[S.COMPETITOR_ID], str(r[S.COMPETITOR_ID]))
+    need = run.a.need_names().to_dict().get(r[S.NEED_ID], str(r[S.NEED_ID]))
     rat = run.a.ratings
     rat = rat[(rat[S.NEED_ID].astype(str) == str(r[S.NEED_ID])) & (rat[S.COMPETITOR_ID].astype(str) == str(r[S.COMPETITOR_ID]))]
     resp = run.a.respondents()[[S.INTERVIEW_ID, S.ACCOUNT_ID]]

@@ -155,6 +155,16 @@ def _adjust(p: pd.Series, config: Config) -> pd.Series:
 welch_from_summaries = stats.welch_from_summaries
 
 
+def _need_scores(rn: pd.DataFrame) -> pd.DataFrame:
+    """Per need of :func:`respondent_needs` output: ``n`` (rated both) and the mean and interval of importance, performance and gap."""
+    rows = []
+    for need_id, g in rn.groupby(S.NEED_ID, sort=False):
+        both = g.dropna(subset=[S.IMPORTANCE, S.PERFORMANCE])
+        imp, perf, gap = mean_ci(g[S.IMPORTANCE]), mean_ci(g[S.PERFORMANCE]), mean_ci(both["gap"])
+        rows.append({S.NEED_ID: need_id, "n": len(both), **imp.columns(S.IMPORTANCE), **perf.columns(S.PERFORMANCE), **gap.columns("gap")})
+    return pd.DataFrame(rows)
+
+
 def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str | None = None,
               respondents: pd.DataFrame | None = None) -> pd.DataFrame:
     """Priority versus perception per need, with intervals, quadrant and opportunity score.
@@ -187,19 +197,12 @@ def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str
         ``frame.attrs`` holds the crosshair positions.
     """
     rn = respondent_needs(a) if respondents is None else respondents
-    perf_scale = a.config.scale(S.SCALE_PERFORMANCE)
-    rows = []
-    for need_id, g in rn.groupby(S.NEED_ID, sort=False):
-        both = g.dropna(subset=[S.IMPORTANCE, S.PERFORMANCE])
-        imp, perf, gap = mean_ci(g[S.IMPORTANCE]), mean_ci(g[S.PERFORMANCE]), mean_ci(both["gap"])
-        rows.append({S.NEED_ID: need_id, "n": len(both), **imp.columns(S.IMPORTANCE), **perf.columns(S.PERFORMANCE), **gap.columns("gap")})
-    scores = pd.DataFrame(rows)
     needs = a.needs[[S.NEED_ID, S.NEED_NAME, S.PRIMARY_GROUP]].rename(columns={S.NEED_NAME: "need"}).astype(object)
-    out = needs.merge(scores, on=S.NEED_ID, how="left")
+    out = needs.merge(_need_scores(rn), on=S.NEED_ID, how="left")
     out["n"] = out["n"].fillna(0).astype(int)
     mode = crosshair or a.config.gap.crosshair
     if mode == "midpoints":
-        imp_cut = perf_cut = perf_scale.midpoint
+        imp_cut = perf_cut = a.config.scale(S.SCALE_PERFORMANCE).midpoint
     else:
         imp_cut, perf_cut = float(out[S.IMPORTANCE].mean()), float(out[S.PERFORMANCE].mean())
     out["quadrant"] = [quadrant(i, p, imp_cut, perf_cut) for i, p in zip(out[S.IMPORTANCE], out[S.PERFORMANCE])]
@@ -326,7 +329,7 @@ def location_pairs(a: Assessment) -> pd.DataFrame:
         pairs["mean_a"], pairs["var_a"].fillna(0), pairs["size_a"], pairs["mean_b"], pairs["var_b"].fillna(0), pairs["size_b"]
     )
     testable = (pairs["size_a"] >= cfg.min_n) & (pairs["size_b"] >= cfg.min_n)
-    sites = {} if not a.has(S.LOCATIONS) else dict(zip(a.locations[S.LOCATION_ID].astype(str), a.locations[S.SITE].astype(str)))
+    sites = a.location_names()
     out = pd.DataFrame({
         S.ACCOUNT_ID: pairs[S.ACCOUNT_ID].to_numpy(), S.NEED_ID: pairs[S.NEED_ID].to_numpy(),
         "location_a": pairs[f"{S.LOCATION_ID}_a"].to_numpy(), "location_b": pairs[f"{S.LOCATION_ID}_b"].to_numpy(),
@@ -361,7 +364,7 @@ def location_profile(a: Assessment) -> pd.DataFrame:
         .merge(port, left_on=S.NEED_ID, right_index=True)
     )
     out["deviation"] = out[S.PERFORMANCE] - out["portfolio_performance"]
-    sites = {} if not a.has(S.LOCATIONS) else dict(zip(a.locations[S.LOCATION_ID].astype(str), a.locations[S.SITE].astype(str)))
+    sites = a.location_names()
     out.insert(2, S.SITE, out[S.LOCATION_ID].astype(str).map(sites).fillna(""))
     return out
 

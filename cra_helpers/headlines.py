@@ -120,6 +120,44 @@ def n_key_accounts(a: Assessment) -> int:
     return int(key_account_flags(a.accounts).sum())
 
 
+def key_account_selection(a: Assessment) -> pd.Series:
+    """Whether each account is a key account after prioritization (:data:`KEY_ACCOUNTS_PRIORITIZED`).
+
+    This is the one set of "the key accounts" every page works with (the
+    one-page summaries, the overview's coverage and checks): the accounts
+    marked in the data plus those the prioritization's key-account rule
+    selects (``prioritize.key_accounts`` in the configuration), as
+    :func:`cra_helpers.prioritize.prioritize_accounts` decides.
+
+    Parameters
+    ----------
+    a
+        The assessment (its ``accounts``, ``sales_history`` and configuration).
+
+    Returns
+    -------
+    Series
+        Boolean, indexed by ``account_id`` (text) in accounts-table order.
+    """
+    from .prioritize import prioritize_accounts
+
+    p = prioritize_accounts(a.accounts, a.sales_history, a.config.prioritize)
+    selected = pd.Series(p[S.KEY_ACCOUNT].astype(bool).to_numpy(), index=p[S.ACCOUNT_ID].astype(str).to_numpy(object))
+    ids = pd.Index(a.accounts[S.ACCOUNT_ID].astype(str).to_numpy(object), name=S.ACCOUNT_ID)
+    return selected.reindex(ids, fill_value=False).rename(S.KEY_ACCOUNT)
+
+
+def key_account_ids(a: Assessment) -> list[str]:
+    """The ids of the key accounts after prioritization (:func:`key_account_selection`), in accounts-table order."""
+    selected = key_account_selection(a)
+    return selected.index[selected.to_numpy(bool)].tolist()
+
+
+def n_key_accounts_prioritized(a: Assessment) -> int:
+    """Number of key accounts after prioritization (:data:`KEY_ACCOUNTS_PRIORITIZED`)."""
+    return int(key_account_selection(a).sum())
+
+
 def n_accounts_interviewed(a: Assessment) -> int | None:
     """Number of accounts with at least one interview (:data:`ACCOUNTS_INTERVIEWED`); ``None`` without interviews."""
     if not a.has(S.INTERVIEWS, S.CONTACTS):
@@ -138,10 +176,12 @@ def table_counts(a: Assessment) -> list[tuple[Headline, int]]:
     Returns
     -------
     list of (Headline, count)
-        Accounts, key accounts, then the rows of each present table, with
-        accounts interviewed after interviews.
+        Accounts, key accounts (marked in the data, then after
+        prioritization), then the rows of each present table, with accounts
+        interviewed after interviews.
     """
-    out: list[tuple[Headline, int]] = [(ACCOUNTS, len(a.accounts)), (KEY_ACCOUNTS, n_key_accounts(a))]
+    out: list[tuple[Headline, int]] = [(ACCOUNTS, len(a.accounts)), (KEY_ACCOUNTS, n_key_accounts(a)),
+                                       (KEY_ACCOUNTS_PRIORITIZED, n_key_accounts_prioritized(a))]
     for h, table in ((LOCATIONS, S.LOCATIONS), (CONTACTS, S.CONTACTS), (INTERVIEWS, S.INTERVIEWS)):
         if a.has(table):
             out.append((h, len(a.tables[table])))

@@ -139,6 +139,9 @@ def _risk_of(risk: pd.DataFrame, account_id: str) -> dict[str, object]:
 def _top_gaps_table(words: pd.DataFrame, top_gaps: int) -> pd.DataFrame:
     """The page's largest gaps (:func:`account_words` rows), figures to one decimal."""
     gaps = words.dropna(subset=["gap"]).head(top_gaps)
+    if gaps.empty:  # an account nobody there rated (a key account by the rule alone, not yet interviewed)
+        return pd.DataFrame(columns=["need", S.IMPORTANCE, S.PERFORMANCE, "gap", "n", "what_hurts", "what_works", "stance",
+                                     "quadrant", "words_note"])
     return pd.DataFrame({"need": gaps["need"], "importance": gaps[S.IMPORTANCE].round(1), "performance": gaps[S.PERFORMANCE].round(1),
                          "gap": gaps["gap"].round(1), "n": gaps["n"].astype(int), "what_hurts": gaps["what_hurts"],
                          "what_works": gaps["what_works"], "stance": gaps["stance"], "quadrant": gaps["quadrant"],
@@ -187,7 +190,7 @@ def customer_one_pager(page: dict[str, object], terms: dict[str, list[str]], pla
     })
     acts = p.get("actions_all", p["actions"])
     shown = set(gaps["need"].astype(str))
-    on_page = acts["why_here"].astype(str).map(lambda w: any(x.rsplit(" gap ", 1)[0] in shown for x in w.split("; ")))
+    on_page = acts["why_here"].astype(str).map(lambda w: any(x.rsplit(" gap ", 1)[0] in shown for x in w.split("; "))).astype(bool)
     acts = pd.concat([acts[on_page], acts[~on_page]]).head(max_actions)
     due = {}
     if plan is not None and len(plan):

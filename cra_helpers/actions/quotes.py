@@ -51,7 +51,7 @@ def _account_needs(a: Assessment, account_id: str, rn: pd.DataFrame, portfolio: 
     """The account's needs as :func:`cra_helpers.gap.need_gaps` lays them out, quadrants on the portfolio's crosshairs."""
     from ..stats import mean_ci
 
-    names = dict(zip(a.needs[S.NEED_ID].astype(str), a.needs[S.NEED_NAME].astype(str)))
+    names = a.need_names().to_dict()
     mine = rn[rn[S.ACCOUNT_ID].astype(str) == str(account_id)]
     named = (portfolio["quadrant"].astype(str) != "").any()
     imp_cut, perf_cut = portfolio.attrs.get("importance_cut", np.nan), portfolio.attrs.get("performance_cut", np.nan)

@@ -173,7 +173,7 @@ def account_risk(a: Assessment, loyalty: pd.DataFrame | None = None, sentiment: 
     signals = _risk_signals(a, loyalty, sentiment)
     frame = _risk_scores(signals.components, signals.loyalty.index, weights, cfg.high, cfg.medium)
     acc = a.accounts.set_index(S.ACCOUNT_ID)
-    frame["account_name"] = acc[S.ACCOUNT_NAME].reindex(frame.index).astype(object)
+    frame["account_name"] = a.account_names().reindex(frame.index).astype(object)
     frame["revenue"] = acc[S.REVENUE].reindex(frame.index).astype(float)
     frame["revenue_at_stake"] = np.where(frame["risk_level"] != LOW, frame["revenue"], 0.0)
     frame["reasons"] = [
@@ -307,7 +307,7 @@ def _reasons(*, account_id: str, components: pd.Series, weights: dict[str, float
     if account_id in decision_makers.index:
         d = decision_makers.loc[account_id]
         add("decision_makers", f"{int(d['det'])} of {int(d['n'])} decision-makers are detractors")
-    names = dict(zip(assessment.needs[S.NEED_ID].astype(str), assessment.needs[S.NEED_NAME].astype(str)))
+    names = assessment.need_names().to_dict()
     mine = account_needs[account_needs[S.ACCOUNT_ID] == account_id]
     if len(mine):
         add("concentrate", _concentrate_reason(assessment, account_id, mine, respondent_needs, names))
@@ -323,7 +323,7 @@ def _reasons(*, account_id: str, components: pd.Series, weights: dict[str, float
 def _concentrate_reason(a: Assessment, account_id: str, mine: pd.DataFrame, rn: pd.DataFrame,
                         names: dict[str, str]) -> str:
     """The Concentrate-here reason: how many needs, the largest gap and, when rated at several sites, the worst one."""
-    sites = dict(zip(a.locations[S.LOCATION_ID].astype(str), a.locations[S.SITE].astype(str))) if a.has(S.LOCATIONS) else {}
+    sites = a.location_names().to_dict()
     worst = mine.sort_values("gap", ascending=False).iloc[0]
     need = str(worst[S.NEED_ID])
     text = f"{names.get(need, need)} gap {worst['gap']:.1f} points"
@@ -336,7 +336,7 @@ def _concentrate_reason(a: Assessment, account_id: str, mine: pd.DataFrame, rn: 
 
 def _competitor_reason(a: Assessment, c: pd.Series, names: dict[str, str]) -> str:
     """The competitor reason: the best-rated competitor, on how many needs it leads, its largest lead."""
-    comp_names = dict(zip(a.competitors[S.COMPETITOR_ID].astype(str), a.competitors[S.COMPETITOR_NAME].astype(str))) if a.has(S.COMPETITORS) else {}
+    comp_names = a.competitor_names().to_dict()
     cid = str(c[S.COMPETITOR_ID])
     return (f"{comp_names.get(cid, cid)} rated above us on {int(c['needs_ahead'])} needs "
             f"(largest: {names.get(str(c[S.NEED_ID]), c[S.NEED_ID])} +{c['top_adv']:.1f})")
