@@ -16,7 +16,7 @@ from cra_helpers import actions as A
 from cra_helpers import gap
 from cra_helpers import schema as S
 from cra_helpers.config import ConfigError, load_config
-from cra_helpers.figures.actions import one_pager_html
+from cra_helpers.report import one_pager_html
 
 HOSTILE = ["=HYPERLINK(\"http://x\",\"click\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1,1)", "=1+1"]
 

@@ -12,7 +12,7 @@ from cra_helpers import actions as A
 from cra_helpers import gap
 from cra_helpers import redact
 from cra_helpers import schema as S
-from cra_helpers.figures import actions as F
+from cra_helpers import report as F
 
 from ._reports import CHROMIUM_ARGS, chromium_path
 
