@@ -306,18 +306,10 @@ def _check_signal(sig: "_Signals", stage: str) -> None:
                              "the last complete report is unchanged", sig.signum)
 
 
-def run_pipeline(
-    data: str | Path | None = None,
-    out: str | Path | None = None,
-    config_path: str | Path | None = None,
-    only: list[str] | None = None,
-    workers: int | None = None,
-    notebooks_dir: str | Path | None = None,
-    plotly_js: export.PlotlyMode = "shared",
-    echo: Callable[[str], None] = print,
-    partial: bool = False,
-    plan: str | Path | None = None,
-) -> RunResult:
+def run_pipeline(data: str | Path | None = None, out: str | Path | None = None, config_path: str | Path | None = None,
+                 only: list[str] | None = None, workers: int | None = None, notebooks_dir: str | Path | None = None,
+                 plotly_js: export.PlotlyMode = "shared", echo: Callable[[str], None] = print, partial: bool = False,
+                 plan: str | Path | None = None) -> RunResult:
     """Run the analysis notebooks on an assessment and publish the reports.
 
     The run writes into a hidden staging folder beside its target and is
@@ -404,34 +396,14 @@ def _run(data: str | Path | None, out: str | Path | None, config_path: str | Pat
         results, jobs = _plan_jobs(notebooks, present, data_path, work, config, config_path, plotly_js, run_date, run_id)
         for name, res in results.items():
             echo(f"  skipped  {name}: {res.reason}")
-        n_workers = workers if workers is not None else config.pipeline.workers
-        n_workers = max(1, min(n_workers or (os.cpu_count() or 1), max(1, len(jobs))))
+        n_workers = _worker_count(workers, config, len(jobs))
         echo(f"Running {len(jobs)} notebook(s) on {data_path.name} with {n_workers} process(es) → {target}")
         results.update(_run_jobs(jobs, n_workers, run_id, echo, sig))
 
-        order = [p.stem for p in notebooks]
-        for name, res in results.items():
-            payload_path = work / RESULTS_DIR / f"{name}.json"
-            if payload_path.exists():
-                payload = json.loads(payload_path.read_text(encoding="utf-8"))
-                res.headlines = payload.get("headlines", [])
-                res.tables = payload.get("tables", [])
-        ordered = [results[n] for n in order if n in results]
+        _read_payloads(results, work)
+        ordered = [results[p.stem] for p in notebooks if p.stem in results]
         ok = all(r.status != "failed" for r in ordered)
-        summary = {
-            "client": config.client,
-            "date": run_date,
-            "data": str(data_path),
-            "config": list(config.source),
-            "tables_present": sorted(present),
-            "tables_absent": list(assessment.absent),
-            "data_notes": list(assessment.notes),
-            "ok": ok,
-            "partial": not ok,
-            "seconds": round(time.perf_counter() - t_start, 2),
-            "notebooks": [asdict(r) for r in ordered],
-            "plan_progress": progress,
-        }
+        summary = _summary(config, run_date, data_path, present, assessment, ordered, t_start, progress)
         summary.update(_deliverables(work, assessment, config, summary, echo))
         (work / SUMMARY_JSON).write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
         write_index(work, summary)
@@ -441,13 +413,45 @@ def _run(data: str | Path | None, out: str | Path | None, config_path: str | Pat
     if default_out and (ok or partial):
         point_link(published.parent / LATEST_LINK, published)
     if not ok:
-        for r in ordered:
-            if r.status == "failed":
-                echo(f"FAILED {r.name}: {describe_error(r)}; executed notebook kept at {published / (r.executed or '')}")
-        if published != target:
-            kept = f"{target} is unchanged" if target.exists() else f"nothing was published at {target}"
-            echo(f"Some reports failed: this run is at {published}; {kept} (use --partial to publish a partial run in place).")
+        _echo_failures(ordered, published, target, echo)
     return RunResult(published, published / INDEX_HTML, published / SUMMARY_JSON, ordered, summary["seconds"])
+
+
+def _worker_count(workers: int | None, config: Config, n_jobs: int) -> int:
+    """Worker processes: ``workers`` or ``pipeline.workers`` (0: the CPU cores), at least 1, at most one per job."""
+    n_workers = workers if workers is not None else config.pipeline.workers
+    return max(1, min(n_workers or (os.cpu_count() or 1), max(1, n_jobs)))
+
+
+def _read_payloads(results: dict[str, NotebookResult], work: Path) -> None:
+    """Attach each notebook's headlines and tables from ``results/<name>.json`` (when it wrote one)."""
+    for name, res in results.items():
+        payload_path = work / RESULTS_DIR / f"{name}.json"
+        if payload_path.exists():
+            payload = json.loads(payload_path.read_text(encoding="utf-8"))
+            res.headlines = payload.get("headlines", [])
+            res.tables = payload.get("tables", [])
+
+
+def _summary(config: Config, run_date: str, data_path: Path, present: set[str], assessment: Any,
+             ordered: list[NotebookResult], t_start: float, progress: dict[str, Any] | None) -> dict[str, Any]:
+    """The run's ``summary.json`` before the deliverables add to it."""
+    ok = all(r.status != "failed" for r in ordered)
+    return {"client": config.client, "date": run_date, "data": str(data_path), "config": list(config.source),
+            "tables_present": sorted(present), "tables_absent": list(assessment.absent),
+            "data_notes": list(assessment.notes), "ok": ok, "partial": not ok,
+            "seconds": round(time.perf_counter() - t_start, 2), "notebooks": [asdict(r) for r in ordered],
+            "plan_progress": progress}
+
+
+def _echo_failures(ordered: list[NotebookResult], published: Path, target: Path, echo: Callable[[str], None]) -> None:
+    """Name each failed notebook and where the run went when it was not published in place."""
+    for r in ordered:
+        if r.status == "failed":
+            echo(f"FAILED {r.name}: {describe_error(r)}; executed notebook kept at {published / (r.executed or '')}")
+    if published != target:
+        kept = f"{target} is unchanged" if target.exists() else f"nothing was published at {target}"
+        echo(f"Some reports failed: this run is at {published}; {kept} (use --partial to publish a partial run in place).")
 
 
 def _plan_progress(plan: str | Path) -> dict[str, Any]:

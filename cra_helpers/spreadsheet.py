@@ -137,6 +137,49 @@ def _validations(ws, df: pd.DataFrame, setup: SheetSetup) -> None:
             cell.number_format = DATE_FORMAT
 
 
+def _write_cells(ws, df: pd.DataFrame) -> None:
+    """Header (bold, filled, wrapped) in row 1, then every row of ``df``, each text made safe."""
+    for j, col in enumerate(df.columns, start=1):
+        c = write_text_safe(ws, 1, j, str(col))
+        c.font = Font(bold=True)
+        c.fill = HEADER_FILL
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, rec in enumerate(df.itertuples(index=False, name=None), start=2):
+        for j, v in enumerate(rec, start=1):
+            write_text_safe(ws, i, j, v)
+
+
+def _format_column(ws, df: pd.DataFrame, j: int, col: object, opts: SheetSetup, wrapped: set) -> None:
+    """Width of column ``j`` (``col``), and its cells' wrapping, number format and input tint (plus the input rows)."""
+    lengths = [min(len(str(col)), 24)] + [len(str(v)) for v in df[col].head(200) if v is not None]
+    width = opts.widths.get(str(col)) or min(MAX_WIDTH, max(10, max(lengths) + 2))
+    ws.column_dimensions[get_column_letter(j)].width = width
+    fmt = opts.number_formats.get(str(col))
+    tint = str(col) in set(opts.inputs)
+    last = len(df) + 1 + (max(0, opts.extra_rows) if tint else 0)
+    if col in wrapped or fmt or tint:
+        for (cell,) in ws.iter_rows(min_row=2, max_row=max(2, last), min_col=j, max_col=j):
+            if col in wrapped:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if fmt:
+                cell.number_format = fmt
+            if tint:
+                cell.fill = INPUT_FILL
+
+
+def _print_setup(ws, df: pd.DataFrame) -> None:
+    """Frozen header, a filter over the table, A4 landscape one page wide, the header repeated on every page."""
+    ws.freeze_panes = "A2"
+    if len(df.columns):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{max(1, len(df) + 1)}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+
+
 def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame], wrap: Mapping[str, list[str]] | None = None,
                    title: str | None = None, setup: Mapping[str, SheetSetup] | None = None) -> Path:
     """Write DataFrames to an .xlsx workbook, one sheet each, header styled and frozen, ready to print.
@@ -161,40 +204,12 @@ def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame], wrap: M
     for name, df in sheets.items():
         ws = wb.create_sheet(title=name[:31])
         opts = (setup or {}).get(name) or SheetSetup()
-        for j, col in enumerate(df.columns, start=1):
-            c = write_text_safe(ws, 1, j, str(col))
-            c.font = Font(bold=True)
-            c.fill = HEADER_FILL
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-        for i, rec in enumerate(df.itertuples(index=False, name=None), start=2):
-            for j, v in enumerate(rec, start=1):
-                write_text_safe(ws, i, j, v)
+        _write_cells(ws, df)
         wrapped = set((wrap or {}).get(name, [])) | set(opts.wrap)
         for j, col in enumerate(df.columns, start=1):
-            lengths = [min(len(str(col)), 24)] + [len(str(v)) for v in df[col].head(200) if v is not None]
-            width = opts.widths.get(str(col)) or min(MAX_WIDTH, max(10, max(lengths) + 2))
-            ws.column_dimensions[get_column_letter(j)].width = width
-            fmt = opts.number_formats.get(str(col))
-            tint = str(col) in set(opts.inputs)
-            last = len(df) + 1 + (max(0, opts.extra_rows) if tint else 0)
-            if col in wrapped or fmt or tint:
-                for (cell,) in ws.iter_rows(min_row=2, max_row=max(2, last), min_col=j, max_col=j):
-                    if col in wrapped:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
-                    if fmt:
-                        cell.number_format = fmt
-                    if tint:
-                        cell.fill = INPUT_FILL
+            _format_column(ws, df, j, col, opts, wrapped)
         _validations(ws, df, opts)
-        ws.freeze_panes = "A2"
-        if len(df.columns):
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{max(1, len(df) + 1)}"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_title_rows = "1:1"
+        _print_setup(ws, df)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
