@@ -481,9 +481,8 @@ def test_hostile_remarks_land_neutralised_in_every_table(tmp_path):
                             levels={"tertiary": 4, "secondary": 2, "primary": 1})
     (tmp_path / TABLES_DIR).mkdir()
     ev = need_evidence(tree)
-    # Quotes and need names as typed, not prepared. Not "\r": the CSV writer leaves a carriage return inside a
-    # cell unquoted, which ends the row (prepared remarks hold none: preparation collapses white space).
-    for i, remark in enumerate(r for p, r in HOSTILE.items() if p != "\r"):
+    # Quotes and need names as typed, not prepared (a carriage return is written as a line break, quoted).
+    for i, remark in enumerate(HOSTILE.values()):
         ev.loc[i % len(ev), ["quote", "negative_quotes", "need_name"][i % 3]] = remark
     tables = {"needs_tree_nodes": node_table(tree), "verbatim_needs": verbatim_table(tree), EVIDENCE_TABLE: ev,
               "latent_needs": latent_needs(tree), "needs_tree_remarks": plain_remarks(tree)}
@@ -500,7 +499,7 @@ def test_hostile_remarks_land_neutralised_in_every_table(tmp_path):
         assert verb[f"h{i}"][text_at] == "'" + text.normalise(remark)  # every prefix that survives preparation
     back = read_need_evidence(tmp_path)  # the GAP analysis reads the words back as they were said
     for col in ("quote", "negative_quotes", "need_name"):
-        assert back[col].tolist() == ev[col].fillna("").astype(str).tolist(), col
+        assert back[col].tolist() == ev[col].fillna("").astype(str).str.replace("\r", "\n").tolist(), col
 
 
 def test_tables_folder_is_the_report_folder_of_tables():
