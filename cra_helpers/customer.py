@@ -65,53 +65,66 @@ def portfolio_content(run_dir: str | Path, a: Assessment, config: Config) -> dic
         due); ratings are means on the 1–10 scales.
     """
     tables = Path(run_dir) / "tables"
-
-    def read(name: str) -> pd.DataFrame | None:
-        p = tables / f"{name}.csv"
-        return pd.read_csv(p) if p.is_file() else None
-
-    terms = pii_terms(a)
     out: dict[str, Any] = {"interviews": 0, "companies": 0, "important": pd.DataFrame(), "short": [], "strong": [],
                            "actions": pd.DataFrame()}
     if a.has(S.INTERVIEWS, S.CONTACTS):
         resp = a.respondents()
         out["interviews"], out["companies"] = len(resp), int(resp[S.ACCOUNT_ID].nunique())
-        who = resp.set_index(S.INTERVIEW_ID)[[S.DEPARTMENT, S.LEVEL]]
-    else:
-        who = pd.DataFrame(columns=[S.DEPARTMENT, S.LEVEL])
-    verb = a.verbatims.set_index(S.VERBATIM_ID) if a.has(S.VERBATIMS) else None
-
-    vn = read("verbatim_needs")
-    tone = (dict(zip(vn[S.VERBATIM_ID].astype(str), vn["sentiment"].astype(str)))
-            if vn is not None and "sentiment" in vn else {})
-
-    def quotes(ids: object, wanted: str) -> list[tuple[str, str]]:
-        """The remarks of ``ids`` whose tone is ``wanted`` (a shortfall is never shown with praise)."""
-        found = []
-        for vid in [x.strip() for x in str(ids).split(";") if x.strip() and str(ids) != "nan"]:
-            if verb is None or vid not in verb.index or tone.get(vid, wanted) != wanted:
-                continue
-            row = verb.loc[vid]
-            dept, level = (who.loc[row[S.INTERVIEW_ID]] if row[S.INTERVIEW_ID] in who.index else (None, None))
-            found.append((redact_text(row[S.TEXT], terms["names"], terms["emails"], terms["phones"]), _role(dept, level)))
-        return found[:QUOTES_PER_NEED]
-
-    gaps, words = read("gap_needs"), read("gap_words")
+    gaps, words = _read_table(tables, "gap_needs"), _read_table(tables, "gap_words")
     if gaps is not None:
         out["important"] = gaps.sort_values("importance", ascending=False).head(TOP_NEEDS)[["need", "importance"]]
-        w = words.set_index("need_id") if words is not None else pd.DataFrame()
-        for stance, key, order in (("gap", "short", False), ("strength", "strong", True)):
-            if "stance" not in w:
-                break
-            ids = w.index[w["stance"] == stance]
-            rows = gaps[gaps[S.NEED_ID].isin(ids)].sort_values("gap", ascending=order).head(4)
-            out[key] = [{"need": r["need"], "importance": r["importance"], "performance": r["performance"],
-                         "quotes": quotes(w.at[r[S.NEED_ID], "quote_ids"], "negative" if key == "short" else "positive")}
-                        for _, r in rows.iterrows()]
-    plan = read("action_plan")
+        out.update(_shortfalls_and_strengths(gaps, words, _QuotePicker(a, _read_table(tables, "verbatim_needs"))))
+    plan = _read_table(tables, "action_plan")
     if plan is not None and len(plan):
         cols = {"Action": "action", "Needs addressed": "needs", "Due date": "due"}
         out["actions"] = plan[[c for c in cols if c in plan.columns]].rename(columns=cols)
+    return out
+
+
+def _read_table(tables: Path, name: str) -> pd.DataFrame | None:
+    p = tables / f"{name}.csv"
+    return pd.read_csv(p) if p.is_file() else None
+
+
+class _QuotePicker:
+    """Remarks by id, redacted and attributed by role, kept only when their tone is the one wanted."""
+
+    def __init__(self, a: Assessment, verbatim_needs: pd.DataFrame | None) -> None:
+        self.terms = pii_terms(a)
+        if a.has(S.INTERVIEWS, S.CONTACTS):
+            self.who = a.respondents().set_index(S.INTERVIEW_ID)[[S.DEPARTMENT, S.LEVEL]]
+        else:
+            self.who = pd.DataFrame(columns=[S.DEPARTMENT, S.LEVEL])
+        self.verb = a.verbatims.set_index(S.VERBATIM_ID) if a.has(S.VERBATIMS) else None
+        vn = verbatim_needs
+        self.tone = (dict(zip(vn[S.VERBATIM_ID].astype(str), vn["sentiment"].astype(str)))
+                     if vn is not None and "sentiment" in vn else {})
+
+    def __call__(self, ids: object, wanted: str) -> list[tuple[str, str]]:
+        """The remarks of ``ids`` whose tone is ``wanted`` (a shortfall is never shown with praise)."""
+        found = []
+        t = self.terms
+        for vid in [x.strip() for x in str(ids).split(";") if x.strip() and str(ids) != "nan"]:
+            if self.verb is None or vid not in self.verb.index or self.tone.get(vid, wanted) != wanted:
+                continue
+            row = self.verb.loc[vid]
+            dept, level = (self.who.loc[row[S.INTERVIEW_ID]] if row[S.INTERVIEW_ID] in self.who.index else (None, None))
+            found.append((redact_text(row[S.TEXT], t["names"], t["emails"], t["phones"]), _role(dept, level)))
+        return found[:QUOTES_PER_NEED]
+
+
+def _shortfalls_and_strengths(gaps: pd.DataFrame, words: pd.DataFrame | None, quotes: _QuotePicker) -> dict[str, list]:
+    """The largest gaps and strengths with remarks of the matching tone (``short``, ``strong``)."""
+    out: dict[str, list] = {}
+    w = words.set_index("need_id") if words is not None else pd.DataFrame()
+    for stance, key, order in (("gap", "short", False), ("strength", "strong", True)):
+        if "stance" not in w:
+            break
+        ids = w.index[w["stance"] == stance]
+        rows = gaps[gaps[S.NEED_ID].isin(ids)].sort_values("gap", ascending=order).head(4)
+        out[key] = [{"need": r["need"], "importance": r["importance"], "performance": r["performance"],
+                     "quotes": quotes(w.at[r[S.NEED_ID], "quote_ids"], "negative" if key == "short" else "positive")}
+                    for _, r in rows.iterrows()]
     return out
 
 

@@ -415,6 +415,12 @@ def _reads_as(stance: str, quadrant: str) -> str:
     return f"{word} ({quadrant})" if quadrant else word
 
 
+NOT_HEARD_HTML = ('<div class="op-block"><strong class="op-h">Not interviewed yet</strong><p>A key account by the '
+                  "prioritization rule, but nobody at it has been interviewed: there are no ratings, remarks or risk "
+                  "score to show. The diagonal slice of the Prioritize report lists whom to interview.</p></div>")
+"""What the page of a key account without interviews says instead of risk, gaps, words and actions."""
+
+
 def one_pager_html(page: dict, currency: str = "", scale: str = "") -> str:
     """The internal page of one key account: status, risk and reasons, largest gaps, its own words, its actions.
 
@@ -438,6 +444,7 @@ def one_pager_html(page: dict, currency: str = "", scale: str = "") -> str:
     colour = LEVEL_COLOURS.get(level, style.NEUTRAL)
     reasons = "".join(f"<li>{escape_html(r)}</li>" for r in page["reasons"])
     score = "–" if page.get("risk_score") is None else f"{page['risk_score']:.0f}"
+    badge = "not interviewed" if page.get("interviews", 1) == 0 else f"{level} risk · {score}"
     sc = f" ({scale})" if scale else ""
     g = page["top_gaps"]
     gaps = pd.DataFrame({"Need": g["need"], f"Importance{sc}": g["importance"], f"Performance{sc}": g["performance"],
@@ -455,17 +462,19 @@ def one_pager_html(page: dict, currency: str = "", scale: str = "") -> str:
                               "Gaps it closes here (points)": acts["why_here"], "Measured by": acts["metric"]})
     more = f'<p class="op-note">{len(acts)} of {total} actions that concern this account, ranked by their return here.</p>' if total else ""
     actions_html = html_table(act_table, max_rows=None) + more if len(acts) else "<p>None of the recommended actions addresses a gap of this account.</p>"
+    body = (NOT_HEARD_HTML if page.get("interviews", 1) == 0 else
+            f"""<div class="op-block"><strong class="op-h">Why this risk level</strong><ul>{reasons}</ul></div>
+  <div class="op-block"><strong class="op-h">Largest gaps at this account (importance − performance, points)</strong>{html_table(gaps, max_rows=None, digits=1)}{notes}</div>
+  <div class="op-block"><strong class="op-h">In their words</strong>{quotes or '<p>No remarks recorded.</p>'}{rule_note}</div>
+  <div class="op-block"><strong class="op-h">Actions that concern it</strong>{actions_html}</div>""")
     return f"""{ONE_PAGER_CSS}
 <section class="cra-onepager" id="onepager-{escape_html(page['account_id'])}">
   <div class="op-head">
     <h3>{escape_html(page['name'])} <span class="op-meta">{escape_html(page['account_id'])}</span></h3>
-    <div><span class="cra-status" style="background:{colour};color:white">{escape_html(level)} risk · {score}</span>
+    <div><span class="cra-status" style="background:{colour};color:white">{escape_html(badge)}</span>
       <span class="op-meta" style="margin-left:8px">{escape_html(page['status'])} · revenue {page['revenue']:,.0f} {escape_html(currency)}</span></div>
   </div>
-  <div class="op-block"><strong class="op-h">Why this risk level</strong><ul>{reasons}</ul></div>
-  <div class="op-block"><strong class="op-h">Largest gaps at this account (importance − performance, points)</strong>{html_table(gaps, max_rows=None, digits=1)}{notes}</div>
-  <div class="op-block"><strong class="op-h">In their words</strong>{quotes or '<p>No remarks recorded.</p>'}{rule_note}</div>
-  <div class="op-block"><strong class="op-h">Actions that concern it</strong>{actions_html}</div>
+  {body}
 </section>"""
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from cra_helpers import actions as A
+from cra_helpers import headlines
 from cra_helpers import gap
 from cra_helpers import redact
 from cra_helpers import schema as S
@@ -31,8 +32,13 @@ def test_every_one_pager_prints_on_one_a4_page(run_dir, sample, truth):
     from pypdf import PdfReader
 
     internal, customer = _pages(run_dir / "one_pagers"), _pages(run_dir / "customer" / "one_pagers")
-    keys = sorted(sample.accounts.loc[sample.accounts[S.KEY_ACCOUNT].astype(bool), S.ACCOUNT_ID].astype(str))
-    assert [p.stem for p in internal] == keys and [p.stem for p in customer] == keys
+    keys = sorted(headlines.key_account_ids(sample))  # rule + flag: 16 on the sample, 4 of them not yet interviewed
+    heard = sorted(set(keys) & set(sample.respondents()[S.ACCOUNT_ID].astype(str)))
+    assert len(keys) == 16 and len(heard) == 12
+    assert [p.stem for p in internal] == keys and [p.stem for p in customer] == heard
+    for p in internal:
+        says_not_heard = "Not interviewed yet" in p.read_text(encoding="utf-8")
+        assert says_not_heard == (p.stem not in heard), p.stem
     counts = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)

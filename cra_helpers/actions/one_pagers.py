@@ -110,9 +110,12 @@ def one_pager(a: Assessment, account_id: str, risk: pd.DataFrame, acc_gaps: pd.D
         what_works, stance, words_note), ``quotes`` (:func:`account_quotes`),
         ``quote_rule`` (how they were chosen), ``actions``
         (:func:`account_actions`, at most ``n_actions``) and
-        ``actions_total`` (how many concern the account).
+        ``actions_total`` (how many concern the account), ``interviews``
+        (respondents interviewed at the account; 0 for a key account the
+        rule selects before anybody there was heard).
     """
     acc = a.accounts.set_index(S.ACCOUNT_ID).loc[account_id]
+    heard = int((a.respondents()[S.ACCOUNT_ID].astype(str) == str(account_id)).sum()) if a.has(S.INTERVIEWS, S.CONTACTS) else 0
     impact = need_impact(a) if impact is None else impact
     sentiment = verbatim_sentiment(a) if sentiment is None else sentiment
     rn = G.respondent_needs(a)
@@ -124,6 +127,7 @@ def one_pager(a: Assessment, account_id: str, risk: pd.DataFrame, acc_gaps: pd.D
         S.ACCOUNT_ID: account_id, "name": acc[S.ACCOUNT_NAME], "revenue": float(acc[S.REVENUE]),
         "status": f"{acc[S.RELATIONSHIP_TYPE]}, {acc[S.STATUS]}", **_risk_of(risk, account_id), "top_gaps": top, "quotes": quotes, "quote_rule": quotes.attrs.get("rule", ""),
         "actions": acts.head(n_actions), "actions_total": len(acts), "actions_all": acts, "remarks": int((sentiment[S.ACCOUNT_ID].astype(str) == str(account_id)).sum()),
+        "interviews": heard,
     }
 
 

@@ -44,7 +44,7 @@ from .errors import BackendUnavailable, NeedsTreeError
 from .text import TermCounts, Tokenizer, char_ngram_matrix, count_terms, make_tokenizer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..config import NeedsTreeSettings
+    from ..config import NeedsTree as NeedsTreeSettings
 
 BACKENDS = ("auto", "lexical", "embedding", "hybrid")
 EMBEDDINGS_EXTRA_HINT = (
