@@ -158,6 +158,18 @@ def needs_tree_command(input_path: Path, text_col: str, id_col: str, out: Path, 
         click.echo(str(path))
 
 
+@cli.command()
+@click.option("--data", "data", type=click.Path(path_type=Path), default=None, help="Assessment workbook or CSV folder (default: the bundled sample).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Client configuration YAML.")
+@click.option("--port", type=click.IntRange(min=1, max=65535), default=None, help="Port on 127.0.0.1 (default: a free one).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the explorer in the default browser.")
+def explore(data: Path | None, config_path: Path | None, port: int | None, open_browser: bool) -> None:
+    """Explore an assessment interactively in the browser (served on 127.0.0.1 only, offline; Ctrl+C stops it)."""
+    from .explore.serve import serve
+
+    sys.exit(serve(data, config_path, port, open_browser=open_browser, debug=_DEBUG["on"], echo=click.echo))
+
+
 def _message(exc: BaseException) -> tuple[str, int]:
     """The one-line message and exit code for an error that ended a command."""
     if isinstance(exc, E.CraError):

@@ -49,6 +49,8 @@ STEPS: dict[str, Step] = {
         Step("02_quantitative", "Satisfaction, loyalty and key drivers",
              (schema.ACCOUNTS, schema.INTERVIEWS, schema.CONTACTS, schema.RATINGS, schema.LOYALTY)),
         Step("03_needs_tree", "Needs tree: what customers say, grouped into needs", (schema.ACCOUNTS, schema.VERBATIMS)),
+        Step("06_explore", "Explore: filter the assessment and watch the views change",
+             (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS)),
     )
 }
 
