@@ -57,7 +57,7 @@ def test_pages_show_names_not_ids(run_dir, sample, library_ids):
     for html in _pages(run_dir / "one_pagers") + _pages(run_dir / "customer" / "one_pagers"):
         text = html.read_text(encoding="utf-8")
         assert not [m for m in library_ids if f">{m}<" in text], html
-        assert any(n in text for n in needs)
+        assert any(n in text for n in needs) or "Not interviewed yet" in text, html
         name = sample.accounts.set_index(S.ACCOUNT_ID).loc[html.stem, S.ACCOUNT_NAME]
         assert redact.html.escape(name) in text or name in text
 
