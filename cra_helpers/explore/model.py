@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -43,6 +44,8 @@ THIN = "thin"
 NEED_LABEL = "need"
 COMPETITOR_LABEL = "competitor"
 SEGMENT_TOTAL = "total"
+CACHE_SIZE = 8
+"""Selections whose analyses :meth:`ExplorerModel.views` keeps."""
 
 PARAMETER_FIELDS: tuple[str, ...] = ("account", "location", "competitor")
 """Filters the notebooks take as papermill parameters (one id each)."""
@@ -233,7 +236,7 @@ class ExplorerModel:
             if a.has(name):
                 self._rows[name] = _positions(a.tables[name][S.INTERVIEW_ID], self._index)
         self.verbatims = self._verbatim_table(tree, sentiment_method)
-        self._last: tuple[Filters, Views] | None = None
+        self._cache: OrderedDict[tuple, object] = OrderedDict()
 
     # -- load-time joins ----------------------------------------------------
     def _verbatim_table(self, tree: object | None, method: str) -> pd.DataFrame:
@@ -340,25 +343,41 @@ class ExplorerModel:
 
     # -- views --------------------------------------------------------------
     def views(self, f: Filters) -> Views:
-        """Every view of the selection ``f`` (the last one is kept and returned again when asked twice)."""
-        if self._last is not None and self._last[0] == f:
-            return self._last[1]
+        """Every view of the selection ``f``.
+
+        The analyses of a respondent selection are kept for the last few
+        selections (:data:`CACHE_SIZE`), so that a change of the competitor
+        filter, or a return to an earlier selection, recomputes nothing, and
+        a change of the account or location filter reuses the accounts ×
+        needs comparison.
+        """
         keep = self.mask(f)
-        sub = self.subset(keep)
-        cfg = self.a.config
         n_resp = int(keep.sum())
         accounts = set(self._attrs[S.ACCOUNT_ID][keep]) - {""} if S.ACCOUNT_ID in self._attrs else set()
-        scores, gaps = self._need_views(sub, n_resp)
-        wide = replace(f, account=(), location=())
-        acc = self._account_view(sub if wide == f else self.subset(self.mask(wide)), accounts, gaps)
-        views = Views(
-            need_scores=scores, gaps=gaps, account_gaps=acc, competitors=self._competitor_view(sub, f, gaps),
-            segments=self._segment_view(sub, n_resp), verbatims=self._verbatim_view(keep),
-            n_respondents=n_resp, n_accounts=len(accounts), filters=f,
-        )
-        views.notes = self._notes(views, cfg)
-        self._last = (f, views)
+        base = replace(f, competitor=())
+        scores, gaps, comp, segments = self._memo(("selection", base), lambda: self._selection_views(self.subset(keep), n_resp))
+        wide = replace(base, account=(), location=())
+        acc_all = self._memo(("accounts", wide), lambda: self._account_view(self.subset(self.mask(wide))))
+        acc = acc_all[acc_all[S.ACCOUNT_ID].astype(str).isin(accounts)].reset_index(drop=True) if len(acc_all) else acc_all
+        if f.competitor and len(comp):
+            comp = comp[comp[S.COMPETITOR_ID].isin(f.competitor)].reset_index(drop=True)
+        views = Views(need_scores=scores, gaps=gaps, account_gaps=acc, competitors=comp, segments=segments,
+                      verbatims=self._verbatim_view(keep), n_respondents=n_resp, n_accounts=len(accounts), filters=f)
+        views.notes = self._notes(views, self.a.config)
         return views
+
+    def _memo(self, key: tuple, compute):
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        value = self._cache[key] = compute()
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return value
+
+    def _selection_views(self, sub: Assessment, n_resp: int) -> tuple[pd.DataFrame, ...]:
+        scores, gaps = self._need_views(sub, n_resp)
+        return scores, gaps, self._competitor_view(sub, gaps), self._segment_view(sub, n_resp)
 
     def _need_views(self, sub: Assessment, n_resp: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         min_n = self.a.config.gap.min_n
@@ -370,26 +389,23 @@ class ExplorerModel:
         gaps[THIN] = gaps["n"] < min_n
         return scores, gaps
 
-    def _account_view(self, wide: Assessment, accounts: set[str], gaps: pd.DataFrame) -> pd.DataFrame:
-        if self._ratings is None or not accounts:
+    def _account_view(self, wide: Assessment) -> pd.DataFrame:
+        if self._ratings is None or not len(wide.interviews):
             return pd.DataFrame(columns=[S.ACCOUNT_ID, S.NEED_ID, "n", "gap", "significant", THIN])
         out = gap.account_gaps(wide)
         if out.empty:
             return out.assign(**{THIN: pd.Series(dtype=bool)})
-        out = out[out[S.ACCOUNT_ID].astype(str).isin(accounts)].reset_index(drop=True)
         out.insert(1, ACCOUNT_NAME_LABEL, out[S.ACCOUNT_ID].map(self.a.account_names()).fillna(out[S.ACCOUNT_ID]))
         out.insert(3, NEED_LABEL, out[S.NEED_ID].map(self.a.need_names()))
         out[THIN] = out["n"] < self.a.config.gap.min_n
         return out
 
-    def _competitor_view(self, sub: Assessment, f: Filters, gaps: pd.DataFrame) -> pd.DataFrame:
+    def _competitor_view(self, sub: Assessment, gaps: pd.DataFrame) -> pd.DataFrame:
         if self._ratings is None or not self.a.has(S.COMPETITORS) or gaps.empty or not (gaps["n"] > 0).any():
             return pd.DataFrame(columns=[S.NEED_ID, S.COMPETITOR_ID, COMPETITOR_LABEL, "n", "difference", THIN])
         out = gap.competitor_gaps(sub)
         if out.empty:
             return out.assign(**{COMPETITOR_LABEL: pd.Series(dtype=object), THIN: pd.Series(dtype=bool)})
-        if f.competitor:
-            out = out[out[S.COMPETITOR_ID].isin(f.competitor)].reset_index(drop=True)
         out.insert(2, COMPETITOR_LABEL, out[S.COMPETITOR_ID].map(self.a.competitor_names()).fillna(out[S.COMPETITOR_ID]))
         out[THIN] = out["n"] < self.a.config.gap.min_n
         return out
