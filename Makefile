@@ -55,6 +55,7 @@ system-deps:
 
 demo: env
 	$(BIN)/cra run
+	@echo "Explore the sample interactively (browser, offline, Ctrl+C stops it): $(BIN)/cra explore --open"
 
 test: env system-deps
 	$(BIN)/python -m pytest
