@@ -366,6 +366,10 @@ class ExplorerModel:
         views.notes = self._notes(views, self.a.config)
         return views
 
+    def clear_cache(self) -> None:
+        """Forget the kept analyses (the next :meth:`views` computes everything)."""
+        self._cache.clear()
+
     def _memo(self, key: tuple, compute):
         if key in self._cache:
             self._cache.move_to_end(key)
