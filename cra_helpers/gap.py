@@ -238,11 +238,12 @@ def account_gaps(a: Assessment) -> pd.DataFrame:
         respondents are not tested (``p_value`` NaN).
     """
     rn = respondent_needs(a).dropna(subset=["gap"])
+    rn = rn.assign(_sq=np.square(rn["gap"].to_numpy(float)))
     cfg = a.config.gap
     keys = [S.ACCOUNT_ID, S.NEED_ID]
     g = rn.groupby(keys, sort=True).agg(
         n=("gap", "size"), importance=(S.IMPORTANCE, "mean"), performance=(S.PERFORMANCE, "mean"),
-        gap=("gap", "mean"), _s=("gap", "sum"), _ss=("gap", lambda x: float(np.square(x).sum())),
+        gap=("gap", "mean"), _s=("gap", "sum"), _ss=("_sq", "sum"),
     ).reset_index()
     if g.empty:
         return g

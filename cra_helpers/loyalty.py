@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
 
 from . import schema as S
 from . import stats
@@ -212,12 +213,15 @@ def segment_shares(a: Assessment, by: str = S.ACCOUNT_ID) -> pd.DataFrame:
     q = _q(a)
     resp = respondent_loyalty(a)
     resp = resp[resp[SEGMENT].notna()]
-    rows = []
-    for key, g in resp.groupby(by, observed=True, sort=True):
-        total = len(g)
-        counts = g[SEGMENT].value_counts()
-        for seg in SEGMENTS:
-            k = int(counts.get(seg, 0))
-            share, low, high = stats.proportion_ci(k, total, q.confidence_level)
-            rows.append({by: key, SEGMENT: seg, N: k, "total": total, "share_pct": 100 * share, CI_LOW: 100 * low, CI_HIGH: 100 * high})
-    return pd.DataFrame(rows, columns=[by, SEGMENT, N, "total", "share_pct", CI_LOW, CI_HIGH])
+    cols = [by, SEGMENT, N, "total", "share_pct", CI_LOW, CI_HIGH]
+    groups = [key for key, _ in resp.groupby(by, observed=True, sort=True)]
+    if not groups:
+        return pd.DataFrame(columns=cols)
+    counts = (resp.groupby([by, SEGMENT], observed=True).size().unstack(SEGMENT)
+              .reindex(index=groups, columns=list(SEGMENTS)).fillna(0).astype(int))
+    k = counts.to_numpy().ravel()
+    total = np.repeat(counts.sum(axis=1).to_numpy(), len(SEGMENTS))
+    low, high = proportion_confint(k, total, alpha=1 - q.confidence_level, method="wilson")
+    return pd.DataFrame({by: np.repeat(np.asarray(groups, dtype=object), len(SEGMENTS)),
+                         SEGMENT: np.tile(np.asarray(SEGMENTS, dtype=object), len(groups)), N: k, "total": total,
+                         "share_pct": 100 * (k / total), CI_LOW: 100 * low, CI_HIGH: 100 * high}, columns=cols)
