@@ -126,11 +126,8 @@ def served(browser):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(strict=True, reason="explore.app fills its FigureWidgets (add_traces, layout) before the browser has "
-                   "a view of them, and plotly's FigureWidget sends such changes only as messages, so the first page "
-                   "shows empty axes until a filter changes; creating each FigureWidget from its first figure fixes it")
 def test_initial_views_are_drawn(served):
-    assert all(served["initial"]["traces"][:3]), served["initial"]["traces"]
+    assert all(served["initial"]["traces"]), served["initial"]["traces"]
 
 
 @pytest.mark.browser
@@ -153,12 +150,13 @@ def test_cra_explore_serves_a_working_page_offline(served):
     assert after["svgs"][0] != before["svgs"][0], "the need-score chart did not change"
     assert after["svgs"][1] != before["svgs"][1], "the importance-performance matrix did not change"
     assert after["svgs"][2] != before["svgs"][2], "the account heatmap did not change"
-    assert after["traces"][0] and after["traces"][1], after["traces"]
+    assert all(after["traces"]), after["traces"]  # every view still drawn after the change
     n_before = int(re.search(r"n = (\d+) of", before["verbatims"]).group(1))
     n_after = int(re.search(r"n = (\d+) of", after["verbatims"]).group(1))
     assert 0 < n_after < n_before, (n_before, n_after)
     assert served["remote"] == [], f"requests left 127.0.0.1: {served['remote']}"
-    # "[anywidget] Failed to initialize model." comes with the empty first figures (test_initial_views_are_drawn)
+    # anywidget logs "Failed to initialize model." twice on load although every view draws (asserted above and in
+    # test_initial_views_are_drawn); its cause is not known yet. Any other page error fails the test.
     others = [e for e in served["errors"] if "[anywidget] Failed to initialize model" not in e]
     assert not others, others
     print(f"explorer drawn in the browser {served['ready_s']:.1f} s after `cra explore` started")

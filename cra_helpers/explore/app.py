@@ -71,10 +71,15 @@ def figures_of(v: Views, a: Assessment) -> dict[str, go.Figure]:
 
 def update_figure(widget: go.FigureWidget, fig: go.Figure) -> None:
     """Replace the traces and layout of ``widget`` by those of ``fig``, in place (one message to the browser)."""
+    same = len(widget.data) == len(fig.data) and all(w.type == f.type for w, f in zip(widget.data, fig.data))
     with widget.batch_update():
-        widget.data = ()
         widget.layout = fig.layout
-    widget.add_traces(list(fig.data))
+        if same:  # restyle the traces the page already has (no deletion the page could miss)
+            for w, f in zip(widget.data, fig.data):
+                w.update(f.to_plotly_json(), overwrite=True)
+    if not same:
+        widget.data = ()
+        widget.add_traces(list(fig.data))
 
 
 def view_counts(v: Views) -> dict[str, str]:
@@ -133,12 +138,14 @@ class Explorer:
         self.out_dir = Path(out_dir) if out_dir is not None else Path.cwd()
         self.filters = Filters()
         self._syncing = False
-        self.figures = {name: go.FigureWidget() for name in FIGURE_NAMES}
+        # Each FigureWidget is built from its first figure: changes made before the page draws it never reach the page.
+        self.views = self.model.views(self.filters)
+        self.figures = {name: go.FigureWidget(fig) for name, fig in figures_of(self.views, a).items()}
         self.counts = {name: W.HTML() for name in FIGURE_NAMES}
         self._build_controls()
         self._build_outputs()
         self.widget = self._layout()
-        self.refresh()
+        self.refresh(redraw=False)
 
     # -- construction -----------------------------------------------------------
     def _build_controls(self) -> None:
@@ -205,12 +212,12 @@ class Explorer:
         self.filters = f
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, redraw: bool = True) -> None:
         """Recompute the views of :attr:`filters` and update every figure, label and list in place."""
         self.views = self.model.views(self.filters)
-        figs = figures_of(self.views, self.a)
-        for name, fig in figs.items():
-            update_figure(self.figures[name], fig)
+        if redraw:
+            for name, fig in figures_of(self.views, self.a).items():
+                update_figure(self.figures[name], fig)
         for name, text in view_counts(self.views).items():
             self.counts[name].value = f"<small>{escape_html(text)}</small>"
         v = self.views
