@@ -80,12 +80,18 @@ def figure_html(spec: dict[str, Any], div_id: str) -> str:
     )
 
 
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
 class PlotlyToHTMLPreprocessor(Preprocessor):
     """Give every plotly output an HTML representation and drop stderr noise from the report."""
 
     def preprocess(self, nb: nbformat.NotebookNode, resources: dict[str, Any]):  # noqa: D102
         self._count = 0
         resources.setdefault("cra_stderr", [])
+        # Live widgets' saved state (the explorer's FigureWidgets and their JavaScript, tens of MB) cannot run
+        # without a kernel and would need a CDN widget manager: the report keeps only the static outputs.
+        nb.metadata.pop("widgets", None)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):  # noqa: D102
@@ -97,6 +103,10 @@ class PlotlyToHTMLPreprocessor(Preprocessor):
                 resources["cra_stderr"].append(out.get("text", ""))
                 continue
             data = out.get("data")
+            if data is not None:
+                data.pop(WIDGET_MIME, None)  # a widget view: nothing to show without a kernel
+                if not data:
+                    continue
             if data is not None and PLOTLY_MIME in data:
                 self._count += 1
                 spec = data[PLOTLY_MIME]
