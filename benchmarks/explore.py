@@ -31,6 +31,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from cra_helpers import paths  # noqa: E402
 from cra_helpers import schema as S  # noqa: E402
@@ -41,23 +42,9 @@ def tile(a: Assessment, k: int) -> Assessment:
     """The assessment's tables repeated ``k`` times, ids suffixed ``-<copy>`` (needs and competitors shared)."""
     if k == 1:
         return a
-    id_like = {c.name for t in S.TABLES.values() for c in t.columns if c.kind in ("id", "ref")}
-    shared = {S.NEED_ID, S.COMPETITOR_ID}
-    tables = {}
-    for name, df in a.tables.items():
-        if name in (S.NEEDS, S.COMPETITORS):
-            tables[name] = df
-            continue
-        parts = []
-        for i in range(k):
-            part = df.copy()
-            for col in part.columns:
-                if col in id_like and col not in shared:
-                    values = part[col].astype(object)
-                    part[col] = values.where(values.isna(), values.astype(str) + f"-{i}")
-            parts.append(part)
-        tables[name] = pd.concat(parts, ignore_index=True)
-    return Assessment(tables, a.config, a.source)
+    from load_overview import tile_tables  # benchmarks/load_overview.py
+
+    return Assessment(tile_tables(a.tables, k), a.config, a.source)
 
 
 def changes(model, n: int) -> list:

@@ -30,13 +30,12 @@ from cra_helpers import paths  # noqa: E402
 from cra_helpers import schema as S  # noqa: E402
 
 
-def tile(k: int, out: Path) -> Path:
-    """Write the sample repeated ``k`` times, ids suffixed ``-<copy>``."""
-    sheets = pd.read_excel(paths.sample_path(), sheet_name=None, dtype=object, engine="calamine")
+def tile_tables(tables: dict[str, pd.DataFrame], k: int) -> dict[str, pd.DataFrame]:
+    """The tables repeated ``k`` times, ids suffixed ``-<copy>`` (needs and competitors shared, not copied)."""
     id_like = {c.name for t in S.TABLES.values() for c in t.columns if c.kind in ("id", "ref")}
-    shared = {S.NEED_ID, S.COMPETITOR_ID}  # reference tables are not copied
+    shared = {S.NEED_ID, S.COMPETITOR_ID}
     tiled = {}
-    for name, df in sheets.items():
+    for name, df in tables.items():
         if name in (S.NEEDS, S.COMPETITORS):
             tiled[name] = df
             continue
@@ -45,9 +44,17 @@ def tile(k: int, out: Path) -> Path:
             part = df.copy()
             for col in part.columns:
                 if col in id_like and col not in shared:
-                    part[col] = part[col].map(lambda v, i=i: v if pd.isna(v) else f"{v}-{i}")
+                    values = part[col].astype(object)
+                    part[col] = values.where(values.isna(), values.astype(str) + f"-{i}")
             parts.append(part)
         tiled[name] = pd.concat(parts, ignore_index=True)
+    return tiled
+
+
+def tile(k: int, out: Path) -> Path:
+    """Write the sample repeated ``k`` times, ids suffixed ``-<copy>``."""
+    sheets = pd.read_excel(paths.sample_path(), sheet_name=None, dtype=object, engine="calamine")
+    tiled = tile_tables(sheets, k)
     with pd.ExcelWriter(out, engine="openpyxl") as xw:
         for name, df in tiled.items():
             df.to_excel(xw, sheet_name=name, index=False)
