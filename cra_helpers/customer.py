@@ -160,19 +160,17 @@ def portfolio_html(content: dict[str, Any], config: Config, date: str) -> str:
     return _page(f"What you told us and what we will do — {config.client}", "".join(parts), config, date)
 
 
-def _page(title: str, body: str, config: Config, date: str) -> str:
-    from .export import template_dir
+_EXTRA_CSS = ("blockquote{margin:8px 0 8px 0;padding:8px 14px;border-left:3px solid var(--cra-us);background:#f6f7f9;"
+              "font-size:15px}blockquote footer{font-size:13px;color:var(--cra-muted);margin-top:4px}"
+              ".fig{color:var(--cra-muted);font-size:14px}.lead{font-size:17px}section.need{break-inside:avoid}"
+              "@media print{body.cra-report main{box-shadow:none}}")
 
-    css = (template_dir() / "cra" / "cra.css").read_text(encoding="utf-8")
-    extra = ("blockquote{margin:8px 0 8px 0;padding:8px 14px;border-left:3px solid var(--cra-us);background:#f6f7f9;"
-             "font-size:15px}blockquote footer{font-size:13px;color:var(--cra-muted);margin-top:4px}"
-             ".fig{color:var(--cra-muted);font-size:14px}.lead{font-size:17px}section.need{break-inside:avoid}"
-             "@media print{body.cra-report main{box-shadow:none}}")
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
-            f'content="width=device-width, initial-scale=1.0"><title>{_e(title)}</title><style>{css}{extra}</style>'
-            f'</head><body class="cra-report"><main><header class="cra-header"><div><div class="cra-client">'
-            f'{_e(config.client)}</div><h1 class="cra-title">{_e(title.split(" — ")[0])}</h1></div>'
-            f'<div class="cra-meta">{_e(date)}</div></header>{body}</main></body></html>')
+
+def _page(title: str, body: str, config: Config, date: str) -> str:
+    from .report import page_shell
+
+    return page_shell(title, body, client=config.client, meta_html=_e(date), heading=title.split(" — ")[0],
+                      extra_css=_EXTRA_CSS, viewport=True)
 
 
 def write_customer_outputs(run_dir: str | Path, a: Assessment, config: Config, date: str) -> list[Path]:

@@ -148,6 +148,34 @@ class _HTML:
         return self.html
 
 
+def page_shell(title: str, body_html: str, *, client: str = "", meta_html: str = "", heading: str | None = None,
+               extra_css: str = "", viewport: bool = False) -> str:
+    """A standalone HTML page in the report look (``cra.css`` inlined, no script): header, then ``body_html``.
+
+    Parameters
+    ----------
+    title
+        The page title (escaped here); also the heading unless ``heading`` is given.
+    body_html
+        Markup from a package function that escaped every text from the data.
+    client
+        Our company name above the heading (none when empty; escaped here).
+    meta_html
+        Markup for the right-hand side of the header (date, links), already escaped.
+    extra_css, viewport
+        Styles added after ``cra.css``; a viewport meta tag for phones.
+    """
+    from .export import template_dir
+
+    css = (template_dir() / "cra" / "cra.css").read_text(encoding="utf-8")
+    vp = '<meta name="viewport" content="width=device-width, initial-scale=1.0">' if viewport else ""
+    who = f'<div class="cra-client">{escape_html(client)}</div>' if client else ""
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{vp}<title>{escape_html(title)}</title>'
+            f'<style>{css}{extra_css}</style></head><body class="cra-report"><main><header class="cra-header"><div>'
+            f'{who}<h1 class="cra-title">{escape_html(title if heading is None else heading)}</h1></div>'
+            f'<div class="cra-meta">{meta_html}</div></header>{body_html}</main></body></html>')
+
+
 def _display(obj: Any) -> None:
     try:
         from IPython.display import display
@@ -316,18 +344,8 @@ class Report:
         must come from a package function that escaped every text from the
         data. Returns the path written.
         """
-        from datetime import date
-
-        from .export import template_dir
-
-        css = (template_dir() / "cra" / "cra.css").read_text(encoding="utf-8")
-        page = (
-            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape_html(title)}</title>'
-            f'<style>{css}</style></head><body class="cra-report"><main><header class="cra-header"><div>'
-            f'<div class="cra-client">{escape_html(self.config.client)}</div><h1 class="cra-title">{escape_html(title)}</h1></div>'
-            f'<div class="cra-meta">{date.today().isoformat()}<br><a href="../index.html">All reports</a></div></header>'
-            f"{body_html}</main></body></html>"
-        )
+        page = page_shell(title, body_html, client=self.config.client,
+                          meta_html=f'{dt.date.today().isoformat()}<br><a href="../index.html">All reports</a>')
         path = inside(self.out_dir, self.out_dir / safe_name(folder) / self.page_name(folder, name))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")
@@ -520,16 +538,8 @@ def write_customer_page(out_dir: str | Path, file_name: str, title: str, body_ht
     ``file_name`` must come from :meth:`cra_helpers.report.Report.page_name`
     (safe, unique); the path is checked to stay inside ``out_dir``.
     """
-    from .export import template_dir
-
     stem = file_name[:-5] if file_name.endswith(".html") else file_name
-    css = (template_dir() / "cra" / "cra.css").read_text(encoding="utf-8")
-    page = (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape_html(title)}</title>'
-        f'<style>{css}</style></head><body class="cra-report"><main><header class="cra-header"><div>'
-        f'<div class="cra-client">{escape_html(client)}</div><h1 class="cra-title">{escape_html(title)}</h1></div>'
-        f'<div class="cra-meta">{dt.date.today().isoformat()}</div></header>{body_html}</main></body></html>'
-    )
+    page = page_shell(title, body_html, client=client, meta_html=dt.date.today().isoformat())
     out = Path(out_dir)
     path = inside(out, out / "customer" / "one_pagers" / f"{safe_name(stem)}.html")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .. import schema as S
-from ..report import html_table
+from ..report import html_table, page_shell
 from ..safe import escape_html, neutralize_frame
 from .curation import load_overrides
 from .errors import NeedsTreeError
@@ -171,32 +171,26 @@ def tree_json(tree: NeedsTree, examples: int = 3) -> dict[str, Any]:
 
 def _page(tree: NeedsTree, source: str) -> str:
     """The ``needs_tree.html`` page, in the report look (the report layer's stylesheet, ``cra.css``)."""
-    from ..export import template_dir
     from ..figures.needs_tree import painful_needs, tree_sunburst
     from .. import style
 
     style.register()
-    figs = [tree_sunburst(node_table(tree), title=f"Needs tree of {Path(source).name}"), painful_needs(node_table(tree))]
+    table = node_table(tree)
+    figs = [tree_sunburst(table, title=f"Needs tree of {Path(source).name}"), painful_needs(table)]
     parts = [f.to_html(full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False}) for i, f in enumerate(figs)]
-    nodes = node_table(tree)[["node_id", "level", "parent_id", "label", "verbatims", "sentiment", "share_negative", "quotes"]]
+    nodes = table[["node_id", "level", "parent_id", "label", "verbatims", "sentiment", "share_negative", "quotes"]]
     counts = tree.counts()
     prep = html_table(tree.prep, max_rows=None)
-    css = (template_dir() / "cra" / "cra.css").read_text(encoding="utf-8")
-    name = escape_html(Path(source).name)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Needs tree — {name}</title>
-<style>{css}</style></head><body class="cra-report"><main>
-<header class="cra-header"><div><h1 class="cra-title">Needs tree — {name}</h1></div>
-<div class="cra-meta">{date.today().isoformat()}</div></header>
-<div class="jp-RenderedHTMLCommon">
+    name = Path(source).name
+    body = f"""<div class="jp-RenderedHTMLCommon">
 <p>{len(tree.placed):,} verbatims placed in {counts['primary']} primary, {counts['secondary']} secondary and
 {counts['tertiary']} tertiary needs (backend {escape_html(tree.backend)}, seed {tree.seed}, {date.today().isoformat()}).</p>
 <h2>Text preparation</h2>{prep}
 <h2>The tree</h2>{parts[0]}
 <h2>Painful needs</h2>{parts[1]}
 <h2>Nodes</h2>{html_table(nodes, max_rows=None, digits=2)}
-</div></main></body></html>
-"""
+</div>"""
+    return page_shell(f"Needs tree — {name}", body, meta_html=date.today().isoformat())
 
 
 @dataclass
