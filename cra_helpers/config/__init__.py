@@ -6,7 +6,7 @@ configuration raises :class:`ConfigError`, which names the file and every
 offending key.
 
 The models live in one module per section (:mod:`.base`, :mod:`.prioritize`,
-:mod:`.quantitative`, :mod:`.actions`, :mod:`.needs_tree`); every name is
+:mod:`.quantitative`, :mod:`.actions`, :mod:`.needs_tree`, :mod:`.planning`); every name is
 importable from ``cra_helpers.config``.
 """
 
@@ -25,6 +25,7 @@ from .actions import ActionPlanRule, Actions, RiskRule, RiskWeights, Summary
 from .base import ConfigError, Pipeline, Quality, Scale, StrictModel, _Strict
 from .needs_tree import (NeedsTree, NeedsTreeEmbedding, NeedsTreeLatent, NeedsTreeLevels, NeedsTreeLexical,
                          NeedsTreeMaxNodes, NeedsTreeText)
+from .planning import GuideRule, LetterRule, Planning, ScheduleRule
 from .prioritize import (MONEY_WEIGHTS, AbcClass, ClassBand, KeyAccountRule, NoBusiness, PotentialBand, Prioritize,
                          SliceChecks, ValueBand, ValueScore, check_class_bands)
 from .quantitative import Comparisons, Drivers, Gap, NpsRule, Quantitative, SegmentCuts
@@ -36,7 +37,7 @@ __all__ = [
     "NpsRule", "SegmentCuts", "Drivers", "Comparisons", "Quantitative", "Gap",
     "RiskWeights", "RiskRule", "ActionPlanRule", "Actions", "Summary",
     "NeedsTreeText", "NeedsTreeLexical", "NeedsTreeEmbedding", "NeedsTreeLevels", "NeedsTreeMaxNodes",
-    "NeedsTreeLatent", "NeedsTree", "Config", "default_config_text", "load_config",
+    "NeedsTreeLatent", "NeedsTree", "GuideRule", "LetterRule", "ScheduleRule", "Planning", "Config", "default_config_text", "load_config",
 ]
 
 DEFAULTS_RESOURCE = "defaults.yaml"
@@ -56,6 +57,7 @@ class Config(StrictModel):
     actions: Actions = Actions()
     needs_tree: NeedsTree = NeedsTree()
     summary: Summary = Summary()
+    planning: Planning = Planning()
     source: tuple[str, ...] = ()
 
     @model_validator(mode="after")
