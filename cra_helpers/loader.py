@@ -45,6 +45,15 @@ note (kept in ``Assessment.notes``):
 * Blank rows, extra columns, columns without header, unknown sheets and
   optional columns left out are notes.
 
+Capture workbooks
+-----------------
+A workbook written by ``cra plan`` (marked by the defined name
+``CRA_CAPTURE``) is read with the rules of :mod:`cra_helpers.loading.capture_rules`:
+its ``info: ...`` reference columns are not read, rating and loyalty rows left
+without any answer are "not asked" and planned interviews without any answer
+"not held" (both left out and counted in the notes), and an importance or
+performance skipped on one competitor row of a need is an error.
+
 Implementation notes
 --------------------
 * Workbooks are read with ``python-calamine`` (about 25x faster than openpyxl
@@ -81,6 +90,7 @@ import pandas as pd
 from . import schema as S
 from .assessment import Assessment
 from .config import Config, load_config
+from .loading import capture_rules
 from .loading.cells import ACCEPTED, MAX_CELL_CHARS, MAX_EXACT_INTEGER, MAX_LISTED, README_SHEET, normalize_header
 from .loading.checks import _check_cross, _check_keys, built_label
 from .loading.columns import _category_key, expected_phrase
@@ -118,9 +128,13 @@ def _wanted(tables: Iterable[str] | None) -> set[str]:
     return names | set(S.REQUIRED_TABLES)
 
 
-def _validate(raws: dict[str, _Raw], wanted: set[str], config: Config, collector: _Collector, source: Path) -> Assessment:
+def _validate(
+    raws: dict[str, _Raw], wanted: set[str], config: Config, collector: _Collector, source: Path, capture: bool = False
+) -> Assessment:
     built: dict[str, _Built] = {}
     absent: list[str] = []
+    if capture:
+        capture_rules.blank_helper_columns(raws, collector)
     for name in S.TABLE_ORDER:
         if name not in wanted:
             continue
@@ -151,9 +165,14 @@ def _validate(raws: dict[str, _Raw], wanted: set[str], config: Config, collector
                 collector.problem(raw.src, None, None, None, f"at least one {name.rstrip('s')} below the header row", what="no data rows")
         _check_keys(b, collector)
     _check_cross(built, set(absent), collector)
+    if capture and S.RATINGS in built:
+        capture_rules.check_repeated_answers(built[S.RATINGS].frame, built[S.RATINGS].src, collector)
     if collector:
         raise AssessmentError(source, collector.problems)
-    return Assessment({n: b.frame for n, b in built.items()}, config, source, notes=collector.notes, absent=absent)
+    tables = {n: b.frame for n, b in built.items()}
+    if capture and set(capture_rules.ANSWER_TABLES) <= wanted:  # "not held" needs every answer table
+        tables = capture_rules.prune_unanswered(tables, collector.notes)
+    return Assessment(tables, config, source, notes=collector.notes, absent=absent)
 
 
 def load_assessment(path: str | Path, config: Config | None = None, tables: Iterable[str] | None = None) -> Assessment:
@@ -200,7 +219,8 @@ def load_assessment(path: str | Path, config: Config | None = None, tables: Iter
         raws = _read_workbook(source, wanted, collector)
     if collector and not raws:  # the file itself is unusable
         raise AssessmentError(source, collector.problems)
-    return _validate(raws, wanted, config, collector, source)
+    capture = source.is_file() and capture_rules.capture_account(source) is not None
+    return _validate(raws, wanted, config, collector, source, capture=capture)
 
 
 def assessment_from_frames(
