@@ -37,12 +37,16 @@ class GuideRule(StrictModel):
     stale_after_months
         An account's knowledge older than this (months since its last
         interview) counts as stale and is asked again.
+    complaints
+        Most negative remarks of the account's last wave (at most this many,
+        most negative first) that become follow-up questions in its guides.
     """
 
     min_minutes: int = Field(45, ge=10, le=240)
     max_minutes: int = Field(60, ge=10, le=240)
     question_bank: str = ""
     stale_after_months: int = Field(12, ge=1)
+    complaints: int = Field(3, ge=0, le=20)
 
     @model_validator(mode="after")
     def _ordered(self) -> "GuideRule":

@@ -7,8 +7,8 @@ It holds the five sections of an assessment interview — the relationship
 and current knowledge, the needs to rate, loyalty (current and future
 behaviour), open questions that produce verbatims, and the closing — and,
 for each question, its duration in minutes, the data-contract column its
-answer fills (``table.column``), the interviewees it is for and whether it is
-core (always asked) or optional (asked when time allows).
+answer fills (``table.column``), the interviewees it is for and its priority:
+core (always asked), important or optional (asked when time allows).
 
 Two kinds of question depend on what we already know about the account
 (:mod:`cra_helpers.planning.knowledge`): a question with ``gap`` is asked only
@@ -39,7 +39,9 @@ BANK_RESOURCE = "question_bank.yaml"
 SECTIONS: tuple[str, ...] = ("relationship", "needs", "loyalty", "open", "closing")
 """Sections of an interview, in interview order."""
 
-PRIORITIES: tuple[str, ...] = ("core", "optional")
+PRIORITIES: tuple[str, ...] = ("core", "important", "optional")
+"""Priorities of a question: core ones are always asked; important, then optional ones while time allows
+(and are dropped in the reverse order when time runs short)."""
 REPEATS: tuple[str, ...] = ("once", "need", "competitor")
 """``per`` of a question: asked once, once per need, or once per need and competitor."""
 
@@ -132,7 +134,7 @@ class Question(StrictModel):
     fills: str | None = None
     levels: tuple[str, ...] = ()
     decision_roles: tuple[str, ...] = ()
-    priority: Literal["core", "optional"] = "core"
+    priority: Literal["core", "important", "optional"] = "core"
     per: Literal["once", "need", "competitor"] = "once"
     gap: str | None = None
     confirms: str | None = None
@@ -213,6 +215,27 @@ class Question(StrictModel):
     def render(self, **values: object) -> str:
         """The text with its placeholders filled (values are inserted as they are, never parsed)."""
         return self.text.format_map({k: str(v) for k, v in values.items()})
+
+
+def scale_values(config: Config, scale: str | None) -> dict[str, str]:
+    """Placeholder values ``min``, ``max`` and ``scale`` of a rating scale (empty dict for ``None``).
+
+    Bounds come from ``config.scales``; ``scale`` is its label, or ``"min–max"`` without one.
+
+    Examples
+    --------
+    >>> from cra_helpers.config import load_config
+    >>> scale_values(load_config(), "recommend")["min"], scale_values(load_config(), "recommend")["max"]
+    ('0', '10')
+    """
+    if not scale:
+        return {}
+    sc = config.scale(scale)
+
+    def num(x: float) -> str:
+        return f"{x:g}"
+
+    return {"min": num(sc.min), "max": num(sc.max), "scale": sc.label or f"{num(sc.min)}–{num(sc.max)}"}
 
 
 def _choices(value: tuple[str, ...], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
