@@ -87,6 +87,33 @@ def template(out: Path, force: bool) -> None:
 
 
 @cli.command()
+@click.argument("captures", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--base", "base", type=click.Path(path_type=Path), default=None,
+              help="Assessment holding the rest (other accounts, sales history, earlier waves).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Merged assessment workbook to write (.xlsx).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Client configuration YAML.")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+def merge(captures: tuple[Path, ...], base: Path | None, out: Path, config_path: Path | None, force: bool) -> None:
+    """Merge filled capture workbooks (and a base assessment) into one assessment; conflicts are refused."""
+    from .outputs import check_can_create
+
+    given = [p.resolve() for p in (*captures, *([base] if base else []))]
+    if out.resolve() in given:
+        raise click.UsageError(f"--out {out} is one of the workbooks to merge; write the merged assessment to a new file.")
+    if out.exists() and not force:
+        raise click.UsageError(f"{out} exists. Choose another --out, or add --force to overwrite it.")
+    check_can_create(out, what="merged assessment")
+    from .config import load_config
+    from .planning.merge import merge_captures, write_merged
+
+    frames = merge_captures(captures, base, load_config(config_path))
+    for note in frames.notes:
+        click.echo(f"note: {note}")
+    click.echo(", ".join(f"{name} {len(frame):,}" for name, frame in frames.items()))
+    click.echo(str(write_merged(frames, out)))
+
+
+@cli.command()
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None, help="Assessment workbook or CSV folder (default: the bundled sample).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Report folder (default: reports/<timestamp>/).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Client configuration YAML.")

@@ -39,7 +39,7 @@ import pandas as pd
 
 from .. import schema as S
 from .cells import _show
-from .problems import _Collector
+from .problems import _Collector, _Source
 from .raw import _Raw
 
 CAPTURE_MARKER = "CRA_CAPTURE"
@@ -112,7 +112,7 @@ def blank_helper_columns(raws: dict[str, _Raw], collector: _Collector) -> None:
                                "workbook not read (names shown beside the ids)")
 
 
-def check_repeated_answers(frame: pd.DataFrame, src: object, collector: _Collector) -> None:
+def check_repeated_answers(frame: pd.DataFrame, src: _Source, collector: _Collector) -> None:
     """Report skipped or differing importance/performance within one interview × need of a capture workbook.
 
     Parameters
@@ -122,34 +122,38 @@ def check_repeated_answers(frame: pd.DataFrame, src: object, collector: _Collect
     src
         Its source (sheet), for the messages.
     collector
-        Receives one problem per faulty cell.
+        Receives one problem per faulty cell; a cell it already holds a
+        problem for (text in a rating, a value out of scale) is not judged again.
     """
     if not len(frame) or not set(RATING_ANSWERS) <= set(frame.columns):
         return
-    answered = frame[list(RATING_ANSWERS)].notna().any(axis=1).to_numpy()
+    reported = {(p.row, p.column) for p in collector.problems if p.file == src.file and p.sheet == src.sheet}
+    answered = frame[list(RATING_ANSWERS)].notna().any(axis=1).to_numpy().copy()
+    answered |= np.array([any((int(r), c) in reported for c in RATING_ANSWERS) for r in frame.index], dtype=bool)
     sub = frame[answered]
     for (interview, need), block in sub.groupby([S.INTERVIEW_ID, S.NEED_ID], sort=False, observed=True):
         if len(block) < 2:
             continue
         for column in _REPEATED:
-            _check_block(block, column, str(interview), str(need), src, collector)
+            cells = [(int(r), v) for r, v in block[column].items() if (int(r), column) not in reported]
+            _check_block(cells, column, str(interview), str(need), src, collector)
 
 
-def _check_block(block: pd.DataFrame, column: str, interview: str, need: str, src: object, collector: _Collector) -> None:
-    values = block[column]
-    given = values.dropna()
-    if given.empty:
+def _check_block(cells: list[tuple[int, float]], column: str, interview: str, need: str, src: _Source,
+                 collector: _Collector) -> None:
+    given = [(r, float(v)) for r, v in cells if not pd.isna(v)]
+    if not given:
         return  # nobody's answer: "don't know" on every row
-    first_row, first = int(given.index[0]), float(given.iloc[0])
+    first_row, first = given[0]
     why = (f"the {column} of need {need} in interview {interview} is repeated on every competitor row "
            f"of the need; row {first_row} holds {_show(first)}")
-    for row, value in values.items():
-        if int(row) == first_row:
+    for row, value in cells:
+        if row == first_row:
             continue
         if pd.isna(value):
-            collector.problem(src, int(row), column, None, f"{_show(first)} — {why} (a skipped answer?)", what="empty")
+            collector.problem(src, row, column, None, f"{_show(first)} — {why} (a skipped answer?)", what="empty")
         elif float(value) != first:
-            collector.problem(src, int(row), column, value, f"{_show(first)} — {why}; correct one of them")
+            collector.problem(src, row, column, value, f"{_show(first)} — {why}; correct one of them")
 
 
 def rows_text(rows: list[int], limit: int = 10) -> str:

@@ -130,8 +130,16 @@ def _where(path: Path, taken: set[str]) -> str:
     return f"{'folder' if path.is_dir() else 'workbook'} '{name}'"
 
 
-def _load(paths: list[Path], base: Path | None, config: Config) -> list[_Input]:
-    """Every input loaded (base first); all their problems raised together, each naming its workbook."""
+REFERENCE_TABLES: tuple[str, ...] = (S.ACCOUNTS, S.LOCATIONS, S.CONTACTS, S.COMPETITORS, S.NEEDS)
+"""Tables an input with problems is still compared on, so that a renamed contact is reported with the rest."""
+
+
+def _load(paths: list[Path], base: Path | None, config: Config) -> tuple[list[_Input], list[str]]:
+    """Every input loaded (base first) and the problems of those that are not valid, each naming its workbook.
+
+    An input with problems takes part with its reference tables alone (when
+    those are valid), so that its conflicts with the others are reported too.
+    """
     problems: list[str] = []
     inputs: list[_Input] = []
     seen: dict[Path, str] = {}
@@ -147,9 +155,11 @@ def _load(paths: list[Path], base: Path | None, config: Config) -> list[_Input]:
         except AssessmentError as exc:
             problems += [p.message if p.sheet is None and p.row is None and p.message.startswith(("file", "folder"))
                          else f"{where}, {p.message}" for p in exc.problems]
-    if problems:
-        raise MergeError(problems)
-    return inputs
+            try:
+                inputs.append(_Input(where, load_assessment(path, config, tables=REFERENCE_TABLES)))
+            except AssessmentError:
+                pass  # its reference tables have problems of their own, reported above
+    return inputs, problems
 
 
 def _norm(value: Any) -> Any:
@@ -314,8 +324,7 @@ def merge_captures(paths: Iterable[str | Path], base: str | Path | None = None,
     paths = [Path(p) for p in paths]
     if not paths:
         raise MergeError(["no capture workbook given"])
-    inputs = _load(paths, Path(base) if base is not None else None, config)
-    problems: list[str] = []
+    inputs, problems = _load(paths, Path(base) if base is not None else None, config)
     notes = [f"{inp.where}: {n}" for inp in inputs for n in inp.a.notes]
     merged = {table: _merge_table(table, inputs, problems, notes)
               for table in S.TABLE_ORDER if any(table in inp.a.tables for inp in inputs)}
