@@ -89,12 +89,37 @@ def capture_account(path: str | Path) -> str | None:
 
 
 def is_helper_header(header: object) -> bool:
-    """Whether a header names a reference column of a capture workbook (``info: ...``)."""
+    """Whether a header names a reference column of a capture workbook.
+
+    Parameters
+    ----------
+    header
+        A header cell as read.
+
+    Returns
+    -------
+    bool
+        ``True`` for text starting with :data:`HELPER_PREFIX` (any case).
+
+    Examples
+    --------
+    >>> is_helper_header("Info: need"), is_helper_header("need_id")
+    (True, False)
+    """
     return isinstance(header, str) and header.strip().lower().startswith(HELPER_PREFIX)
 
 
 def blank_helper_columns(raws: dict[str, _Raw], collector: _Collector) -> None:
-    """Make the ``info: ...`` columns of every table unread (header and cells emptied); one note per sheet."""
+    """Make the ``info: ...`` columns of every table unread; one note per sheet.
+
+    Parameters
+    ----------
+    raws
+        The tables as read (changed in place: those columns' header and cells
+        are emptied, so they are neither typed nor reported as extra columns).
+    collector
+        Receives the notes.
+    """
     for raw in raws.values():
         positions = [i for i, h in enumerate(raw.headers) if is_helper_header(h)]
         if not positions:
@@ -158,6 +183,17 @@ def _check_block(cells: list[tuple[int, float]], column: str, interview: str, ne
 
 def rows_text(rows: list[int], limit: int = 10) -> str:
     """Row numbers in runs, as a person reads them.
+
+    Parameters
+    ----------
+    rows
+        Excel row numbers (any order).
+    limit
+        Runs shown; the rest are counted.
+
+    Returns
+    -------
+    str
 
     Examples
     --------

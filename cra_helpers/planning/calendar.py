@@ -92,6 +92,15 @@ def write_schedule_xlsx(schedule: pd.DataFrame, path: str | Path) -> Path:
 def event_summary(row: dict) -> str:
     """The calendar title of one interview: account, then the interviewee's title and decision role.
 
+    Parameters
+    ----------
+    row
+        One schedule row as a dict.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> event_summary({"account_name": "Acme", "title": "Buyer", "decision_role": "influencer"})
@@ -104,6 +113,15 @@ def event_summary(row: dict) -> str:
 
 def event_location(row: dict) -> str:
     """Where the interview is held: ``site, city`` (the account's name when the site is not recorded).
+
+    Parameters
+    ----------
+    row
+        One schedule row as a dict.
+
+    Returns
+    -------
+    str
 
     Examples
     --------

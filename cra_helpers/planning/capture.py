@@ -32,7 +32,7 @@ reads back exactly.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,6 @@ class CaptureSheet:
     frame: pd.DataFrame
     inputs: tuple[str, ...]
     input_rows: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def _text(value: object) -> str:

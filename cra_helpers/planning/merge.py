@@ -118,7 +118,21 @@ def plain_value(value: Any, col: S.Column | None = None) -> Any:
 
 
 def plain_frame(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    """The contract columns of a typed table as plain Python cells (object dtype), in contract order."""
+    """The contract columns of a typed table as plain Python cells, ready to write or to validate again.
+
+    Parameters
+    ----------
+    frame
+        A typed table (as loaded); columns it lacks are written empty.
+    table
+        Its name in the data contract.
+
+    Returns
+    -------
+    DataFrame
+        Object dtype, the contract's columns in contract order, cells as
+        :func:`plain_value` gives them; extra columns are not kept.
+    """
     t = S.TABLES[table]
     return pd.DataFrame({c.name: [plain_value(v, c) for v in frame[c.name]] if c.name in frame else [None] * len(frame)
                          for c in t.columns}, dtype=object)

@@ -92,7 +92,17 @@ def working_days(first: dt.date, count: int) -> list[dt.date]:
 
 
 def next_monday(today: dt.date | None = None) -> dt.date:
-    """The Monday after ``today`` (default: the current date), the default first day of a plan.
+    """The Monday after ``today``, the default first day of a plan.
+
+    Parameters
+    ----------
+    today
+        The day the plan is made (default: the current date).
+
+    Returns
+    -------
+    date
+        The next Monday strictly after ``today``.
 
     Examples
     --------
