@@ -8,4 +8,5 @@
 * :mod:`.columns` — typing one column by its kind.
 * :mod:`.table` — building and checking one table.
 * :mod:`.checks` — unique keys and references between tables.
+* :mod:`.capture_rules` — what changes for a capture workbook written by ``cra plan``.
 """
