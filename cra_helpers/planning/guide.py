@@ -189,6 +189,19 @@ def _warnings(core: float, total: float, bounds: tuple[int, int], has_needs: boo
     return out
 
 
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    """The guide's rows as :data:`GUIDE_COLUMNS`, numbered, with the minutes elapsed at each kept question."""
+    if not rows:
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in GUIDE_COLUMNS})
+        return out.astype({"kept": bool, "minutes": float, "cumulative_minutes": float})
+    out = pd.DataFrame(rows)
+    out["order"] = range(1, len(out) + 1)
+    out["drop_order"] = pd.array(out["drop_order"], dtype="Int64")
+    kept = out["kept"].astype(bool)
+    out["cumulative_minutes"] = out["minutes"].where(kept).cumsum().where(kept)
+    return out[list(GUIDE_COLUMNS)].reset_index(drop=True)
+
+
 def build_guide(a: Assessment, account_id: str, config: Config, level: str | None = None,
                 decision_role: str | None = None, *, bank: QuestionBank | None = None,
                 gaps: pd.DataFrame | None = None, as_of: dt.date | None = None,
@@ -239,14 +252,7 @@ def build_guide(a: Assessment, account_id: str, config: Config, level: str | Non
     rows.sort(key=lambda r: (SECTIONS.index(r["section"]), r["_need"], r["_pos"], r["_sub"]))
     bounds = limits(config, level)
     core, total = _fit(rows, bounds[1])
-    out = pd.DataFrame(rows)
-    if out.empty:
-        out = pd.DataFrame(columns=list(GUIDE_COLUMNS))
-    out["order"] = range(1, len(out) + 1)
-    out["drop_order"] = pd.array(out["drop_order"] if len(out) else [], dtype="Int64")
-    kept = out["kept"].astype(bool) if len(out) else pd.Series(dtype=bool)
-    out["cumulative_minutes"] = out["minutes"].where(kept).cumsum().where(kept) if len(out) else []
-    out = out[list(GUIDE_COLUMNS)].reset_index(drop=True)
+    out = _frame(rows)
     has_needs = a.needs is not None and len(a.needs) > 0
     asked = {bank.question(q).scale for q in out.loc[out["kept"].astype(bool), "question_id"]} - {None}
     scales = [config.scale(n).label or n for n in config.scales if n in asked]

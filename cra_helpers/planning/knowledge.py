@@ -354,7 +354,7 @@ def _gaps_complaints(view: AccountView, config: Config, sentiment: str | pd.Data
     for k, (_, r) in enumerate(neg.head(n).iterrows(), start=1):
         topic = str(r[S.TOPIC]) if pd.notna(r[S.TOPIC]) else ""
         asked = f", asked “{topic}”" if topic else ""
-        out.append(_gap("complaints", f"Negative remark {k} of {len(neg)} in {wave}: {person(r)} said on "
+        out.append(_gap("complaints", f"Negative remark {k} of {len(neg)} at {view.name} in {wave}: {person(r)} said on "
                                       f"{date_words(r[S.DATE])}{asked}: “{_cut(r[S.TEXT], 400)}”",
                         subject=str(r[S.VERBATIM_ID]), remark=_cut(r[S.TEXT]), topic=topic))
     return out

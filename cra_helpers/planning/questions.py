@@ -346,7 +346,7 @@ def _path(loc: tuple[object, ...]) -> str:
 def _read(path: Path | None) -> tuple[str, str]:
     from ..config import _decode
 
-    if path is None:
+    if path is None:  # the packaged bank
         return ir.files("cra_helpers.resources").joinpath(BANK_RESOURCE).read_text(encoding="utf-8"), \
             f"cra_helpers/resources/{BANK_RESOURCE}"
     if not path.is_file():
@@ -355,6 +355,8 @@ def _read(path: Path | None) -> tuple[str, str]:
         return _decode(path.read_bytes(), str(path)), str(path)
     except OSError as exc:
         raise QuestionBankError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except ConfigError as exc:
+        raise QuestionBankError(str(exc)) from None
 
 
 def _cross_checks(data: dict) -> list[tuple[tuple[object, ...], str]]:
@@ -413,8 +415,11 @@ def load_question_bank(config: Config, path: str | Path | None = None) -> Questi
 
     file = Path(path) if path else client_file(config, config.planning.guide.question_bank)
     text, where = _read(file)
-    data = _read_yaml(text, where)
-    root = yaml.compose(text)
+    try:
+        data = _read_yaml(text, where)
+        root = yaml.compose(text)
+    except ConfigError as exc:
+        raise QuestionBankError(str(exc)) from None
     problems = _cross_checks(data)
     try:
         bank = QuestionBank.model_validate({**data, "source": where})
