@@ -157,12 +157,18 @@ welch_from_summaries = stats.welch_from_summaries
 
 def _need_scores(rn: pd.DataFrame) -> pd.DataFrame:
     """Per need of :func:`respondent_needs` output: ``n`` (rated both) and the mean and interval of importance, performance and gap."""
-    rows = []
-    for need_id, g in rn.groupby(S.NEED_ID, sort=False):
-        both = g.dropna(subset=[S.IMPORTANCE, S.PERFORMANCE])
-        imp, perf, gap = mean_ci(g[S.IMPORTANCE]), mean_ci(g[S.PERFORMANCE]), mean_ci(both["gap"])
-        rows.append({S.NEED_ID: need_id, "n": len(both), **imp.columns(S.IMPORTANCE), **perf.columns(S.PERFORMANCE), **gap.columns("gap")})
-    return pd.DataFrame(rows)
+    both = rn[S.IMPORTANCE].notna() & rn[S.PERFORMANCE].notna()
+    frame = rn[[S.NEED_ID, S.IMPORTANCE, S.PERFORMANCE]].assign(gap=rn["gap"].where(both))
+    out = None
+    for col in (S.IMPORTANCE, S.PERFORMANCE, "gap"):
+        est = stats.grouped_mean_ci(frame, [S.NEED_ID], col).set_index(S.NEED_ID)
+        part = est[["estimate", "ci_low", "ci_high"]].set_axis([col, f"{col}_ci_low", f"{col}_ci_high"], axis=1)
+        if out is None:
+            out = est[["n"]].copy()  # the gap's n is set below
+        out = out.join(part)
+        if col == "gap":
+            out["n"] = est["n"]
+    return out.reset_index() if out is not None else pd.DataFrame()
 
 
 def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str | None = None,
@@ -393,23 +399,21 @@ def competitor_gaps(a: Assessment) -> pd.DataFrame:
     perf_scale = a.config.scale(S.SCALE_PERFORMANCE)
     imp = respondent_needs(a).groupby(S.NEED_ID)[S.IMPORTANCE].mean()
     cfg = a.config.gap
-    rows = []
-    for (need, comp), g in r.groupby([S.NEED_ID, S.COMPETITOR_ID], sort=True, observed=True):
-        both = g.dropna(subset=[S.PERFORMANCE, S.COMPETITOR_PERFORMANCE])
-        d = both[S.PERFORMANCE].to_numpy(float) - both[S.COMPETITOR_PERFORMANCE].to_numpy(float)
-        est = mean_ci(d)
-        p = np.nan
-        if len(d) >= cfg.min_n and np.ptp(d) > 0:
-            p = float(sps.ttest_1samp(d, 0.0).pvalue)
-        elif len(d) >= cfg.min_n and d.size and d[0] != 0:
-            p = 0.0  # every respondent saw the same non-zero difference
-        rows.append({
-            S.NEED_ID: str(need), S.COMPETITOR_ID: str(comp), "n": len(d),
-            "us": float(both[S.PERFORMANCE].mean()) if len(d) else np.nan,
-            "them": float(both[S.COMPETITOR_PERFORMANCE].mean()) if len(d) else np.nan,
-            "difference": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high, "p_value": p,
-        })
-    out = pd.DataFrame(rows)
+    both = r[S.PERFORMANCE].notna() & r[S.COMPETITOR_PERFORMANCE].notna()
+    r["_d"] = (r[S.PERFORMANCE] - r[S.COMPETITOR_PERFORMANCE]).where(both)
+    r["_us"], r["_them"] = r[S.PERFORMANCE].where(both), r[S.COMPETITOR_PERFORMANCE].where(both)
+    est = stats.grouped_mean_ci(r, [S.NEED_ID, S.COMPETITOR_ID], "_d")
+    means = r.groupby([S.NEED_ID, S.COMPETITOR_ID], sort=True, observed=True)[["_us", "_them"]].mean()
+    enough = est["n"].to_numpy() >= cfg.min_n
+    # a paired t-test where the differences vary; every respondent saw the same non-zero difference: p = 0
+    p = np.where(enough & (est["spread"].to_numpy() > 0), est["t_p"].to_numpy(),
+                 np.where(enough & (est["estimate"].to_numpy() != 0), 0.0, np.nan))
+    out = pd.DataFrame({
+        S.NEED_ID: est[S.NEED_ID].astype(str).to_numpy(), S.COMPETITOR_ID: est[S.COMPETITOR_ID].astype(str).to_numpy(),
+        "n": est["n"].to_numpy(), "us": means["_us"].to_numpy(), "them": means["_them"].to_numpy(),
+        "difference": est["estimate"].to_numpy(), "ci_low": est["ci_low"].to_numpy(), "ci_high": est["ci_high"].to_numpy(),
+        "p_value": p,
+    })
     if out.empty:
         return out
     out["p_adjusted"] = _adjust(out["p_value"], a.config)

@@ -200,8 +200,13 @@ def rollup(a: Assessment) -> pd.DataFrame:
     return out.sort_values(["_k", "_m"]).drop(columns=["_m", "_k"]).reset_index(drop=True)
 
 
-def segment_shares(a: Assessment, by: str = S.ACCOUNT_ID) -> pd.DataFrame:
+def segment_shares(a: Assessment, by: str = S.ACCOUNT_ID, respondents: pd.DataFrame | None = None) -> pd.DataFrame:
     """Respondents per loyalty segment, per group, with Wilson intervals.
+
+    ``respondents`` is :func:`cra_helpers.quantitative.respondent_loyalty`
+    of ``a`` when the caller already has it (e.g. sliced from the whole
+    assessment's, as the explorer does: each row depends on its own
+    interview only).
 
     Returns
     -------
@@ -211,7 +216,7 @@ def segment_shares(a: Assessment, by: str = S.ACCOUNT_ID) -> pd.DataFrame:
         (percent, Wilson interval); every segment listed for every group.
     """
     q = _q(a)
-    resp = respondent_loyalty(a)
+    resp = respondent_loyalty(a) if respondents is None else respondents
     resp = resp[resp[SEGMENT].notna()]
     cols = [by, SEGMENT, N, "total", "share_pct", CI_LOW, CI_HIGH]
     groups = [key for key, _ in resp.groupby(by, observed=True, sort=True)]

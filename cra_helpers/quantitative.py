@@ -92,6 +92,8 @@ TOP2 = "top2_pct"
 TOP2_LOW = "top2_ci_low"
 TOP2_HIGH = "top2_ci_high"
 N = "n"
+THIN = "thin"
+"""Optional bool column of a result: the estimate rests on fewer answers than the minimum (figures grey it out)."""
 SATISFACTION_INDEX = "satisfaction_index"
 NEEDS_RATED = "needs_rated"
 NPS_CATEGORY = "nps_category"
@@ -190,6 +192,21 @@ def _score_one(values: pd.Series, scale_min: float, scale_max: float, points: in
             TOP2: 100 * top.estimate, TOP2_LOW: 100 * top.ci_low, TOP2_HIGH: 100 * top.ci_high, N: est.n}
 
 
+def _scores_of(ratings: pd.DataFrame, groups: list[str], measure: str, scale: tuple[float, float], points: int,
+               level: float) -> pd.DataFrame:
+    """Mean (interval clipped to the scale) and top-box share of ``measure`` per ``groups`` × need, one pass."""
+    smin, smax = scale
+    flags = ratings[[*groups, S.NEED_ID]].assign(_top=stats.top_box(ratings[measure].to_numpy(float), smax, points).to_numpy())
+    est = stats.grouped_mean_ci(ratings, [*groups, S.NEED_ID], measure, level)
+    top = stats.grouped_share_ci(flags, [*groups, S.NEED_ID], "_top", level)
+    out = est[[*groups, S.NEED_ID]].copy()
+    out[MEAN] = est["estimate"].to_numpy()
+    out[CI_LOW], out[CI_HIGH] = np.clip(est["ci_low"], smin, smax).to_numpy(), np.clip(est["ci_high"], smin, smax).to_numpy()
+    out[TOP2], out[TOP2_LOW], out[TOP2_HIGH] = (100 * top[c].to_numpy() for c in ("estimate", "ci_low", "ci_high"))
+    out[N] = est["n"].to_numpy()
+    return out
+
+
 def need_scores(a: Assessment, by: str | None = None) -> pd.DataFrame:
     """Importance and performance of each need: mean and top-2-box share with intervals, and n.
 
@@ -218,21 +235,25 @@ def need_scores(a: Assessment, by: str | None = None) -> pd.DataFrame:
     groups = [by] if by else []
     if by and by not in ratings.columns:
         raise KeyError(f"need_scores: no respondent attribute {by!r}")
-    rows = []
-    keys = ratings[groups].drop_duplicates().dropna() if by else pd.DataFrame(index=[0])
-    for _, key in keys.iterrows():
-        sub = ratings if not by else ratings[ratings[by] == key[by]]
-        for measure, scale in ((S.IMPORTANCE, S.SCALE_IMPORTANCE), (S.PERFORMANCE, S.SCALE_PERFORMANCE)):
-            smin, smax = a.config.scale(scale).min, a.config.scale(scale).max
-            per_need = dict(tuple(sub.groupby(S.NEED_ID, observed=True)[measure]))
-            for need in labels[S.NEED_ID]:
-                vals = per_need.get(need, pd.Series(dtype=float))
-                row = {**({by: key[by]} if by else {}), S.NEED_ID: need, MEASURE: measure}
-                row.update(_score_one(vals, smin, smax, q.top_box_points, q.confidence_level))
-                rows.append(row)
-    out = pd.DataFrame(rows)
+    keys = ratings[by].drop_duplicates().dropna().tolist() if by else [0]
+    need_ids = labels[S.NEED_ID].tolist()
+    full = pd.MultiIndex.from_product([keys, need_ids], names=["_key", S.NEED_ID])
+    parts = []
+    for m, (measure, scale) in enumerate(((S.IMPORTANCE, S.SCALE_IMPORTANCE), (S.PERFORMANCE, S.SCALE_PERFORMANCE))):
+        sc = a.config.scale(scale)
+        got = _scores_of(ratings, groups, measure, (sc.min, sc.max), q.top_box_points, q.confidence_level)
+        got = got.rename(columns={by: "_key"}) if by else got.assign(_key=0)
+        got = got.set_index(["_key", S.NEED_ID]).reindex(full).reset_index()
+        parts.append(got.assign(**{MEASURE: measure, "_m": m, "_k": np.repeat(np.arange(len(keys)), len(need_ids)),
+                                   "_n": np.tile(np.arange(len(need_ids)), len(keys))}))
+    out = pd.concat(parts, ignore_index=True) if keys and need_ids else pd.DataFrame()
     if out.empty:
         return pd.DataFrame(columns=[*groups, S.NEED_ID, "need_name", S.PRIMARY_GROUP, MEASURE, MEAN, CI_LOW, CI_HIGH, TOP2, TOP2_LOW, TOP2_HIGH, N])
+    out = out.sort_values(["_k", "_m", "_n"], kind="stable").rename(columns={"_key": by} if by else {})
+    out[N] = out[N].fillna(0)
+    out[S.NEED_ID] = out[S.NEED_ID].astype(object)
+    if by:  # plain values, as the group keys were found (not the column's category or string dtype)
+        out[by] = pd.Series(out[by].tolist(), index=out.index)
     out = out.merge(labels, on=S.NEED_ID, how="left")
     out[N] = out[N].astype("int64")
     cols = [*groups, S.NEED_ID, "need_name", S.PRIMARY_GROUP, MEASURE, MEAN, CI_LOW, CI_HIGH, TOP2, TOP2_LOW, TOP2_HIGH, N]

@@ -45,8 +45,11 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
+
+# re-exported, so that every statistic is reached as cra_helpers.stats.<name>
+from .stats_grouped import grouped_mean_ci, grouped_share_ci  # noqa: F401
+from .stats_multiple import adjust_pvalues, holm  # noqa: F401
 
 # Effect-size bands of Cliff's delta (Romano, Kromrey, Coraggio & Skowronek, 2006).
 CLIFF_BANDS: tuple[tuple[float, str], ...] = ((0.147, "negligible"), (0.33, "small"), (0.474, "medium"), (np.inf, "large"))
@@ -487,47 +490,6 @@ def kruskal(groups: list[np.ndarray]) -> tuple[float, float, float]:
         return (_NAN, _NAN, _NAN)
     h, p = sps.kruskal(*gs)
     return (float(h), float(p), float(h / (n - 1)))
-
-
-def adjust_pvalues(pvalues: Iterable[float], method: str = "holm") -> np.ndarray:
-    """*p*-values adjusted for multiple tests; NaN stay NaN and are not counted as tests.
-
-    Parameters
-    ----------
-    pvalues
-        Unadjusted *p*-values (0–1).
-    method
-        A method of :func:`statsmodels.stats.multitest.multipletests`:
-        ``"holm"`` (Holm 1979, step-down, family-wise error), ``"fdr_bh"``
-        (Benjamini–Hochberg 1995, false discovery rate), ``"bonferroni"`` …
-
-    Returns
-    -------
-    ndarray
-        Adjusted *p*-values, in input order.
-
-    Examples
-    --------
-    >>> adjust_pvalues([0.01, 0.04, float("nan"), 0.03]).round(2).tolist()
-    [0.03, 0.06, nan, 0.06]
-    """
-    p = np.asarray(list(pvalues), dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        out[ok] = multipletests(p[ok], method=method)[1]
-    return out
-
-
-def holm(pvalues: Iterable[float]) -> np.ndarray:
-    """Holm step-down adjusted *p*-values (NaN stay NaN and are not counted as tests).
-
-    Examples
-    --------
-    >>> holm([0.01, 0.02, 0.04]).round(2).tolist()
-    [0.03, 0.04, 0.04]
-    """
-    return adjust_pvalues(pvalues, "holm")
 
 
 def welch_from_summaries(

@@ -26,6 +26,8 @@ COMPETITOR_COLOURS: tuple[str, ...] = ("#d9822b", "#7a8795", "#8e5aa8", "#4c9a8a
 # Good / neutral / bad, for gaps, sentiment and risk.
 GOOD = "#2e8b57"
 NEUTRAL = "#c9ced6"
+THIN = NEUTRAL
+"""Colour of an estimate that rests on fewer answers than the minimum (drawn, but greyed out)."""
 BAD = "#c0392b"
 WARN = "#e0a526"
 DIVERGING = [[0.0, BAD], [0.5, "#f4f5f7"], [1.0, GOOD]]

@@ -46,7 +46,7 @@ def test_explore_notebook_runs(tmp_path):
     nb = json.loads(executed.read_text(encoding="utf-8"))
     plots = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
              if "application/vnd.plotly.v1+json" in o.get("data", {})]
-    assert len(plots) == 5, "the five initial views are report figures"
+    assert len(plots) == 6, "the six initial views (the needs tree included) are report figures"
 
 
 def test_offline_template_has_no_remote_asset(tmp_path):
@@ -112,7 +112,7 @@ def served(browser):
         page.route("**/*", route)
         page.on("pageerror", lambda e: state["errors"].append(str(e)))
         page.goto(url, wait_until="load", timeout=60000)
-        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot svg.main-svg').length >= 5"
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot svg.main-svg').length >= 6"
                                " && /verbatims/.test(document.body.innerText)", timeout=120000)
         page.wait_for_timeout(1500)
         state["ready_s"] = time.perf_counter() - t0
@@ -134,11 +134,11 @@ def test_initial_views_are_drawn(served):
 def test_cra_explore_serves_a_working_page_offline(served):
     page, before = served["page"], served["initial"]
     assert urlparse(served["url"]).port == served["port"] and urlparse(served["url"]).hostname == "127.0.0.1"
-    assert before["plots"] == 5
+    assert before["plots"] == 6
     head = page.evaluate("() => Array.from(document.querySelectorAll('link[href], script[src]')).map(e => e.href || e.src)")
     assert not [h for h in head if urlparse(h).scheme in ("http", "https") and urlparse(h).hostname not in LOCAL_HOSTS]
 
-    account = page.locator(".widget-select-multiple", has_text="Account").locator("select")
+    account = page.get_by_label("Account", exact=True)
     account.select_option(account.locator("option").first.get_attribute("value"))
     page.wait_for_function(f"() => ({STATE_JS})().verbatims !== {json.dumps(before['verbatims'])}", timeout=60000)
     page.wait_for_function(f"() => ({STATE_JS})().traces.slice(0, 3).every(n => n > 0)", timeout=90000)
@@ -160,6 +160,34 @@ def test_cra_explore_serves_a_working_page_offline(served):
     others = [e for e in served["errors"] if "[anywidget] Failed to initialize model" not in e]
     assert not others, others
     print(f"explorer drawn in the browser {served['ready_s']:.1f} s after `cra explore` started")
+
+
+@pytest.mark.browser
+def test_clicking_a_need_in_the_tree_filters_by_it(served):
+    page = served["page"]
+    start = page.evaluate(STATE_JS)
+    page.get_by_role("button", name="Reset filters").click()  # all respondents again
+    page.wait_for_function(f"() => ({STATE_JS})().verbatims !== {json.dumps(start['verbatims'])}", timeout=60000)
+    page.wait_for_timeout(1500)
+    before = page.evaluate(STATE_JS)
+    notes_js = "() => document.body.innerText.includes('Need filter: the ')"
+    tree = page.locator(".js-plotly-plot").nth(5)
+    tree.scroll_into_view_if_needed()
+    node = tree.locator("g.slice").last  # a secondary need: some respondents only
+    node.hover()  # plotly reports a click on the slice under the pointer
+    page.wait_for_timeout(300)
+    node.click()
+    page.wait_for_function(notes_js, timeout=60000)
+    page.wait_for_function(f"() => ({STATE_JS})().verbatims !== {json.dumps(before['verbatims'])}", timeout=60000)
+    page.wait_for_function(f"() => ({STATE_JS})().svgs[0] !== {json.dumps(before['svgs'][0])}", timeout=60000)
+    page.wait_for_timeout(1000)
+    after = page.evaluate(STATE_JS)
+    tree.screenshot(path="/tmp/cra_explore_tree.png")
+    n_before = int(re.search(r"n = (\d+) of", before["verbatims"]).group(1))
+    n_after = int(re.search(r"n = (\d+) of", after["verbatims"]).group(1))
+    assert 0 < n_after < n_before, (n_before, n_after)
+    chosen = page.get_by_label("Need (tree)", exact=True)
+    assert len(chosen.evaluate("s => Array.from(s.selectedOptions).map(o => o.value)")) == 1
 
 
 @pytest.mark.browser

@@ -153,3 +153,73 @@ def test_build_explorer_set_filters_changes_figures(a):
     assert '"account": "' + acc in e.show_parameters()
     e.search_box.value = "<script>"
     assert "<script>" not in e.verbatim_list.value
+
+
+def _fake_tree(a: Assessment):
+    """A two-level tree over the sample's verbatims, planted by topic (independent of the tree builder)."""
+    from types import SimpleNamespace
+
+    v = a.verbatims[[S.VERBATIM_ID, S.TOPIC]].astype(str).reset_index(drop=True)
+    topics = sorted(v[S.TOPIC].unique())[:4]
+    v = v[v[S.TOPIC].isin(topics)].copy()
+    v["primary"] = "P01"
+    v["secondary"] = v[S.TOPIC].map({t: f"S{i:02d}" for i, t in enumerate(topics, 1)})
+    v["tertiary"] = ""
+    v["sentiment"] = np.where(np.arange(len(v)) % 3 == 0, -0.5, 0.4)
+    nodes = pd.DataFrame({"node_id": ["P01", *[f"S{i:02d}" for i in range(1, len(topics) + 1)]],
+                          "level": ["primary", *["secondary"] * len(topics)], "parent_id": [None, *["P01"] * len(topics)],
+                          "label": ["All", *topics]})
+    return SimpleNamespace(verbatims=v, nodes=nodes), v
+
+
+def test_need_filter_keeps_the_respondents_who_voiced_it(a):
+    tree, placed = _fake_tree(a)
+    m = ExplorerModel(a, tree, sentiment_method="vader")
+    whole = m.views(Filters())
+    counts = whole.tree.set_index("node_id")["verbatims"]
+    assert counts["P01"] == len(placed) == counts.drop("P01").sum()  # a parent counts its children's verbatims
+    ref = placed.groupby("secondary")["sentiment"].mean()
+    assert np.allclose(whole.tree.set_index("node_id").loc[ref.index, "sentiment"], ref)
+    v = m.views(Filters(node=("S02",)))
+    mine = placed.loc[placed["secondary"] == "S02", S.VERBATIM_ID]
+    voiced = set(a.verbatims.loc[a.verbatims[S.VERBATIM_ID].astype(str).isin(mine), S.INTERVIEW_ID].astype(str))
+    assert v.n_respondents == len(voiced) < whole.n_respondents
+    assert set(v.verbatims[S.VERBATIM_ID]) == set(mine)  # the list: that node's verbatims only
+    r = a.ratings[a.ratings[S.INTERVIEW_ID].astype(str).isin(voiced)].drop_duplicates([S.INTERVIEW_ID, S.NEED_ID])
+    perf = r.groupby(S.NEED_ID)[S.PERFORMANCE].mean()
+    shown = v.need_scores[v.need_scores[quantitative.MEASURE] == S.PERFORMANCE].set_index(S.NEED_ID)[quantitative.MEAN]
+    assert np.allclose(shown.loc[perf.index], perf)  # the other views: all answers of those respondents
+    assert any("Need filter" in n for n in v.notes)
+    assert ("Secondary: " + sorted(a.verbatims[S.TOPIC].astype(str).unique())[1], "S02") in m.options()["node"]
+
+
+def test_estimates_below_the_minimum_are_greyed_in_every_figure(a, model):
+    from cra_helpers import style
+    from cra_helpers.explore.app import figures_of
+
+    def mixed(f: Filters) -> bool:
+        g = model.views(f).gaps
+        return 0 < int(g[THIN].sum()) < int((g["n"] > 0).sum())
+
+    accounts = [v for _, v in model.options()["account"]]
+    f = next(f for f in (Filters(account=(acc,), level=(lv,)) for acc in accounts for lv in S.LEVELS) if mixed(f))
+    v = model.views(f)  # a selection where some needs are rated by too few, others not
+    thin_needs = set(v.gaps.loc[v.gaps[THIN] & (v.gaps["n"] > 0), S.NEED_ID])
+    figs = figures_of(v, a)
+    perf = figs["need_scores"].data[1]
+    labels = list(figs["need_scores"].layout.yaxis.ticktext)
+    from cra_helpers.safe import escape_html
+
+    names = {k: escape_html(n) for k, n in zip(a.needs[S.NEED_ID], a.needs[S.NEED_NAME])}
+    unrated = set(v.gaps.loc[v.gaps["n"] == 0, S.NEED_ID])
+    for colour, label in zip(perf.marker.color, labels):
+        few = any(label.startswith(names[n] + " ") for n in thin_needs)
+        assert ("too few" in label) == few, label
+        assert (colour == style.THIN) == (few or any(label.startswith(names[n] + " ") for n in unrated)), label
+    matrix = {t.name: t for t in figs["gaps"].data}
+    assert set(matrix["Too few ratings (indicative)"].text) == {names[n] for n in thin_needs}
+    assert not any(set(t.text) & {names[n] for n in thin_needs} for name, t in matrix.items() if name != "Too few ratings (indicative)")
+    heat = figs["account_gaps"].data
+    thin_cells = int(v.account_gaps[THIN].sum())
+    assert thin_cells and len(heat) == 2 and int(np.isfinite(np.asarray(heat[1].z, dtype=float)).sum()) == thin_cells
+    assert int(np.isnan(np.asarray(heat[0].z, dtype=float)).sum()) >= thin_cells

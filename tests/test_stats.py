@@ -161,6 +161,40 @@ def test_holm_by_hand():
     assert with_nan[0] == pytest.approx(0.02) and math.isnan(with_nan[1]) and with_nan[2] == pytest.approx(0.04)
 
 
+def test_holm_matches_statsmodels_on_random_families():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(3)
+    for m in (1, 2, 5, 40, 300):
+        p = rng.uniform(0, 1, m) ** 3
+        p[rng.integers(0, m, max(1, m // 10))] = p[0]  # ties
+        assert np.allclose(stats.holm(p), multipletests(p, method="holm")[1], rtol=0, atol=1e-12)
+
+
+def test_grouped_intervals_equal_one_call_per_group():
+    rng = np.random.default_rng(5)
+    n = 400
+    df = pd.DataFrame({"g": rng.choice(list("abcdefg"), n), "h": rng.choice(["x", "y"], n),
+                       "v": np.where(rng.random(n) < 0.2, np.nan, rng.integers(1, 11, n).astype(float))})
+    df.loc[df["g"] == "g", "v"] = 4.0  # a group without spread
+    df.loc[(df["g"] == "f") & (df["h"] == "x"), "v"] = np.nan  # a group with no value
+    got = stats.grouped_mean_ci(df, ["g", "h"], "v").set_index(["g", "h"])
+    shares = stats.grouped_share_ci(df.assign(f=stats.top_box(df["v"], 10).to_numpy()), ["g", "h"], "f").set_index(["g", "h"])
+    for key, grp in df.groupby(["g", "h"]):
+        ref, row = stats.mean_ci(grp["v"]), got.loc[key]
+        assert row["n"] == ref.n
+        for a_, b_ in ((row["estimate"], ref.estimate), (row["ci_low"], ref.ci_low), (row["ci_high"], ref.ci_high)):
+            assert (math.isnan(a_) and math.isnan(b_)) or a_ == pytest.approx(b_, abs=1e-12)
+        vals = grp["v"].dropna()
+        if len(vals) >= 2 and np.ptp(vals) > 0:
+            assert row["t_p"] == pytest.approx(sps.ttest_1samp(vals, 0.0).pvalue, rel=1e-9)
+        else:
+            assert math.isnan(row["t_p"])
+        share = stats.share_ci(stats.top_box(grp["v"], 10))
+        for a_, b_ in zip(shares.loc[key, ["estimate", "ci_low", "ci_high"]], (share.estimate, share.ci_low, share.ci_high)):
+            assert (math.isnan(a_) and math.isnan(b_)) or a_ == pytest.approx(b_, abs=1e-12)
+
+
 def test_kruskal_epsilon_squared():
     groups = [np.array([1, 2, 3, 4.0]), np.array([5, 6, 7, 8.0]), np.array([2, 9, 9, 10.0])]
     h, p, eps = stats.kruskal(groups)

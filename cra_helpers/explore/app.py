@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import gc
 import json
+import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import ipywidgets as W
@@ -22,17 +24,18 @@ from .. import schema as S
 from ..assessment import ACCOUNT_NAME_LABEL, Assessment
 from ..config import Config
 from ..figures.gap import account_heatmap, competitor_differences, importance_performance
+from ..figures.needs_tree import tree_sunburst
 from ..figures.quantitative import need_scores_chart, segments_chart
 from ..safe import escape_html
 from .model import LIST_FIELDS, ROLE, SENTIMENT, ExplorerModel, Filters, Views
 
 EXPORT_DIR = "explore_exports"
 """Folder (under the out dir) the explorer's buttons write into."""
-FIGURE_NAMES: tuple[str, ...] = ("need_scores", "gaps", "account_gaps", "competitors", "segments")
+FIGURE_NAMES: tuple[str, ...] = ("need_scores", "gaps", "account_gaps", "competitors", "segments", "tree")
 """Keys of :attr:`Explorer.figures`, in page order."""
 MAX_VERBATIMS_SHOWN = 200
 _LABELS = {"account": "Account", "location": "Location", "level": "Level", "department": "Department",
-           "decision_role": "Decision role", "competitor": "Competitor", "wave": "Wave"}
+           "decision_role": "Decision role", "competitor": "Competitor", "wave": "Wave", "node": "Need (tree)"}
 _TONE_COLOURS = {"negative": "#b42318", "neutral": "#52606d", "positive": "#067647"}
 
 
@@ -40,6 +43,19 @@ def _empty_figure(title: str) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(title=escape_html(title), height=300, xaxis_visible=False, yaxis_visible=False)
     return fig
+
+
+def _fit_title(fig: go.Figure, width: int = 75) -> go.Figure:
+    """Wrap a long title onto lines of about ``width`` characters (the explorer's figures are narrower than a report's)."""
+    text = fig.layout.title.text or ""
+    if len(text) > width and "<br>" not in text:
+        lines = textwrap.wrap(text, width=width, break_long_words=False)
+        fig.update_layout(title_text="<br>".join(lines), margin_t=max(fig.layout.margin.t or 80, 50 + 22 * len(lines)))
+    return fig
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def figures_of(v: Views, a: Assessment) -> dict[str, go.Figure]:
@@ -66,7 +82,13 @@ def figures_of(v: Views, a: Assessment) -> dict[str, go.Figure]:
         out["segments"] = segments_chart(shares)
     else:
         out["segments"] = _empty_figure("Loyalty segments: no loyalty answers in this selection")
-    return out
+    if len(v.tree):
+        out["tree"] = tree_sunburst(v.tree, title="Needs tree of this selection")
+        out["tree"].update_layout(title="Needs tree of this selection: sized by mentions, red = painful; click a need to filter by it",
+                                  height=640)
+    else:
+        out["tree"] = _empty_figure("Needs tree: no verbatims placed in this selection")
+    return {name: _fit_title(fig) for name, fig in out.items()}
 
 
 def update_figure(widget: go.FigureWidget, fig: go.Figure) -> None:
@@ -85,15 +107,18 @@ def update_figure(widget: go.FigureWidget, fig: go.Figure) -> None:
 def view_counts(v: Views) -> dict[str, str]:
     """The "n = …" line of each figure."""
     n_resp, n_acc = v.n_respondents, v.n_accounts
-    base = f"n = {n_resp} respondents · {n_acc} accounts"
+    base = f"n = {_plural(n_resp, 'respondent')} · {_plural(n_acc, 'account')}"
     comps = v.competitors[S.COMPETITOR_ID].nunique() if len(v.competitors) else 0
     thin = lambda df: int(df["thin"].sum()) if "thin" in df and len(df) else 0  # noqa: E731
     return {
         "need_scores": base + (f" · {thin(v.gaps)} need(s) below the minimum" if thin(v.gaps) else ""),
         "gaps": base,
-        "account_gaps": f"n = {v.account_gaps[S.ACCOUNT_ID].nunique() if len(v.account_gaps) else 0} accounts · {n_resp} respondents",
+        "account_gaps": f"n = {_plural(v.account_gaps[S.ACCOUNT_ID].nunique() if len(v.account_gaps) else 0, 'account')} · "
+                        f"{_plural(n_resp, 'respondent')}",
         "competitors": base + f" · {comps} competitor(s)",
         "segments": base + (f" · {v.segments.loc[v.segments['thin'], S.ACCOUNT_ID].nunique()} thin account(s)" if thin(v.segments) else ""),
+        "tree": f"n = {int(v.tree.loc[v.tree['level'] == 'primary', 'verbatims'].sum()) if len(v.tree) else 0} verbatims "
+                f"placed in the tree · {n_resp} respondents",
     }
 
 
@@ -129,10 +154,13 @@ class Explorer:
     """
 
     def __init__(self, a: Assessment, tree: object | None = None, config: Config | None = None,
-                 out_dir: str | Path | None = None, sentiment_method: str = "auto") -> None:
+                 out_dir: str | Path | None = None, sentiment_method: str = "auto", build_tree: bool = True) -> None:
         if config is not None:
             a = Assessment(a.tables, config, a.source, notes=a.notes, absent=a.absent)
         self.a = a
+        self.tree_note = ""
+        if tree is None and build_tree:
+            tree, self.tree_note = _build_tree(a)
         self.model = ExplorerModel(a, tree, sentiment_method=sentiment_method)
         gc.freeze()  # the joins live as long as the page: keep them out of every later collection (statsmodels collects per Holm adjustment)
         self.out_dir = Path(out_dir) if out_dir is not None else Path.cwd()
@@ -145,6 +173,7 @@ class Explorer:
         self._build_controls()
         self._build_outputs()
         self.widget = self._layout()
+        self._watched: object | None = None
         self.refresh(redraw=False)
 
     # -- construction -----------------------------------------------------------
@@ -220,12 +249,29 @@ class Explorer:
                 update_figure(self.figures[name], fig)
         for name, text in view_counts(self.views).items():
             self.counts[name].value = f"<small>{escape_html(text)}</small>"
+        self._watch_tree()
         v = self.views
-        self.summary.value = f"<h3>{v.n_respondents} respondents · {v.n_accounts} accounts · {len(v.verbatims)} verbatims</h3>"
-        self.notes.value = "".join(f"<p style='color:#8a4b00'>{escape_html(n)}</p>" for n in v.notes)
+        self.summary.value = (f"<h3>{_plural(v.n_respondents, 'respondent')} · {_plural(v.n_accounts, 'account')} · "
+                              f"{_plural(len(v.verbatims), 'verbatim')}</h3>")
+        notes = v.notes + ([self.tree_note] if self.tree_note else [])
+        self.notes.value = "".join(f"<p style='color:#8a4b00'>{escape_html(n)}</p>" for n in notes)
         self._show_verbatims()
         if self.parameters.layout.display != "none":
             self.show_parameters()
+
+    def _watch_tree(self) -> None:
+        """Listen to clicks on the needs-tree trace (again after the trace was replaced)."""
+        traces = self.figures["tree"].data
+        if traces and traces[0].type == "sunburst" and traces[0] is not self._watched:
+            traces[0].on_click(self._on_tree_click)
+            self._watched = traces[0]
+
+    def _on_tree_click(self, trace, points, _state=None) -> None:
+        """A click on a node of the needs tree filters by that node (a click on the selected node clears it)."""
+        if not points.point_inds:
+            return
+        node = str(trace.ids[points.point_inds[0]])
+        self.set_filters(replace(self.filters, node=() if self.filters.node == (node,) else (node,)))
 
     def _show_verbatims(self) -> None:
         found = self.model.search(self.views, self.search_box.value)
@@ -271,8 +317,20 @@ class Explorer:
         return self.parameters.value
 
 
+def _build_tree(a: Assessment) -> tuple[object | None, str]:
+    """The assessment's needs tree with its configured backend, or ``None`` and the reason it could not be built."""
+    from ..needs_tree import BackendUnavailable, NeedsTreeError, needs_tree
+
+    if not a.has(S.VERBATIMS) or not len(a.verbatims):
+        return None, "No verbatims: the needs-tree view is empty."
+    try:
+        return needs_tree(a), ""
+    except (NeedsTreeError, BackendUnavailable) as exc:
+        return None, f"The needs tree could not be built ({exc}); its view is empty."
+
+
 def build_explorer(a: Assessment, tree: object | None = None, config: Config | None = None, *,
-                   out_dir: str | Path | None = None, sentiment_method: str = "auto") -> Explorer:
+                   out_dir: str | Path | None = None, sentiment_method: str = "auto", build_tree: bool = True) -> Explorer:
     """The interactive explorer of an assessment.
 
     Parameters
@@ -280,14 +338,20 @@ def build_explorer(a: Assessment, tree: object | None = None, config: Config | N
     a
         The assessment.
     tree
-        Optional needs tree (its sentiment classes are used for the verbatims).
+        Optional needs tree (its nodes and sentiment classes are used for the
+        verbatims and the tree view); without one it is built here with the
+        configured backend (seconds; the embedding cache makes reruns fast)
+        unless ``build_tree`` is false.
     config
         Optional configuration to use instead of ``a.config``.
     out_dir
         Folder whose ``explore_exports/`` the export buttons write into
         (default: the working directory).
     sentiment_method
-        :func:`cra_helpers.sentiment.classify` method for the verbatims.
+        :func:`cra_helpers.sentiment.classify` method for the verbatims
+        the tree did not classify.
+    build_tree
+        Build the needs tree when ``tree`` is not given.
 
     Returns
     -------
@@ -295,7 +359,7 @@ def build_explorer(a: Assessment, tree: object | None = None, config: Config | N
         Show ``explorer.widget``; ``explorer.set_filters(Filters(...))``
         changes the selection, ``explorer.figures`` holds the figure widgets.
     """
-    return Explorer(a, tree, config, out_dir=out_dir, sentiment_method=sentiment_method)
+    return Explorer(a, tree, config, out_dir=out_dir, sentiment_method=sentiment_method, build_tree=build_tree)
 
 
 __all__ = ["EXPORT_DIR", "FIGURE_NAMES", "Explorer", "build_explorer", "figures_of", "update_figure", "verbatims_html"]

@@ -36,11 +36,12 @@ from .. import schema as S
 from .. import sentiment as sentiment_mod
 from ..assessment import ACCOUNT_NAME_LABEL, Assessment
 from ..safe import escape_html, neutralize_frame
+from .tree import NODE_COLUMNS, TREE_LEVELS, in_nodes, selection_nodes, tree_nodes, verbatim_nodes
 
 SENTIMENT = "sentiment"
 ROLE = "role"
 HIGHLIGHT = "highlight"
-THIN = "thin"
+THIN = quantitative.THIN
 NEED_LABEL = "need"
 COMPETITOR_LABEL = "competitor"
 SEGMENT_TOTAL = "total"
@@ -49,14 +50,14 @@ CACHE_SIZE = 8
 
 PARAMETER_FIELDS: tuple[str, ...] = ("account", "location", "competitor")
 """Filters the notebooks take as papermill parameters (one id each)."""
-LIST_FIELDS: tuple[str, ...] = ("account", "location", "level", "department", "decision_role", "competitor", "wave")
+LIST_FIELDS: tuple[str, ...] = ("account", "location", "level", "department", "decision_role", "competitor", "wave", "node")
 """Filters that hold a tuple of values (empty: all)."""
 _COLUMN_OF = {"account": S.ACCOUNT_ID, "location": S.LOCATION_ID, "level": S.LEVEL, "department": S.DEPARTMENT,
               "decision_role": S.DECISION_ROLE, "wave": S.WAVE}
 EXPORT_FILES: dict[str, str] = {
     "need_scores": "explore_need_scores.csv", "gaps": "explore_need_gaps.csv", "account_gaps": "explore_account_gaps.csv",
     "competitors": "explore_competitor_gaps.csv", "segments": "explore_loyalty_segments.csv",
-    "verbatims": "explore_verbatims.csv",
+    "verbatims": "explore_verbatims.csv", "tree": "explore_needs_tree.csv",
 }
 """File name of each exported view (fixed; never built from data)."""
 VERBATIM_COLUMNS: tuple[str, ...] = (S.VERBATIM_ID, S.INTERVIEW_ID, S.ACCOUNT_ID, ACCOUNT_NAME_LABEL, ROLE, S.TOPIC,
@@ -84,6 +85,7 @@ class Filters:
     decision_role: tuple[str, ...] = ()
     competitor: tuple[str, ...] = ()
     wave: tuple[str, ...] = ()
+    node: tuple[str, ...] = ()
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
@@ -164,6 +166,9 @@ class Views:
         Plain sentences on thin groups and empty views.
     filters
         The selection these views show.
+    tree
+        The needs tree recounted over the selection's verbatims
+        (:func:`cra_helpers.explore.tree.selection_nodes`; empty without a tree).
     """
 
     need_scores: pd.DataFrame
@@ -176,6 +181,7 @@ class Views:
     n_accounts: int
     notes: list[str] = field(default_factory=list)
     filters: Filters = field(default_factory=Filters)
+    tree: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(NODE_COLUMNS)))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The views by export name (the keys of :data:`EXPORT_FILES`)."""
@@ -186,8 +192,9 @@ class _Slice(Assessment):
     """An assessment restricted to some interviews, whose respondent joins were computed once for the whole."""
 
     def __init__(self, base: Assessment, tables: dict[str, pd.DataFrame], respondents: pd.DataFrame,
-                 ratings: pd.DataFrame | None) -> None:
+                 ratings: pd.DataFrame | None, keep: np.ndarray) -> None:
         super().__init__(tables, base.config, base.source, notes=base.notes, absent=base.absent)
+        self.keep = keep  # which respondent rows of the whole assessment this slice holds
         self._respondents = respondents
         self._ratings_joined = ratings
 
@@ -203,6 +210,14 @@ class _Slice(Assessment):
 def _positions(ids: pd.Series, index: pd.Index) -> np.ndarray:
     """Row position in ``index`` of each id (−1 when unknown)."""
     return index.get_indexer(ids.astype(object))
+
+
+def _keep_rows(pos: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Rows of a table whose respondent (position ``pos`` in the respondents, −1 = none) is kept."""
+    rows = np.zeros(len(pos), dtype=bool)
+    known = pos >= 0
+    rows[known] = keep[pos[known]]
+    return rows
 
 
 def _text_values(values: pd.Series) -> np.ndarray:
@@ -236,6 +251,11 @@ class ExplorerModel:
             if a.has(name):
                 self._rows[name] = _positions(a.tables[name][S.INTERVIEW_ID], self._index)
         self.verbatims = self._verbatim_table(tree, sentiment_method)
+        self._placed = verbatim_nodes(tree, self.verbatims[S.VERBATIM_ID])
+        self._tree_nodes = tree_nodes(tree)
+        # per-respondent loyalty (segment, NPS category) depends on one interview only: computed once
+        self._loyalty = quantitative.respondent_loyalty(a) if a.has(S.LOYALTY) else None
+        self._loyalty_pos = _positions(self._loyalty[S.INTERVIEW_ID], self._index) if self._loyalty is not None else None
         self._cache: OrderedDict[tuple, object] = OrderedDict()
 
     # -- load-time joins ----------------------------------------------------
@@ -295,6 +315,9 @@ class ExplorerModel:
             values = sorted(set(self._attrs[col]) - {""}) if col in self._attrs else []
             out[name] = [(v, v) for v in values]
         out["competitor"] = [(str(n), str(i)) for i, n in self.a.competitor_names().items()]
+        order = {lv: i for i, lv in enumerate(TREE_LEVELS)}
+        nodes = self._tree_nodes.assign(_o=self._tree_nodes["level"].map(order)).sort_values(["_o", "node_id"])
+        out["node"] = [(f"{lv.capitalize()}: {lab}", nid) for nid, lv, lab in zip(nodes["node_id"], nodes["level"], nodes["label"])]
         return out
 
     def date_bounds(self) -> tuple[dt.date | None, dt.date | None]:
@@ -318,6 +341,11 @@ class ExplorerModel:
                 keep &= d >= np.datetime64(f.date_from)
             if f.date_to:
                 keep &= d < np.datetime64(f.date_to + dt.timedelta(days=1))
+        if f.node:  # the respondents who voiced a verbatim in one of the nodes
+            pos = self._rows.get(S.VERBATIMS, np.zeros(0, dtype=int))[in_nodes(self._placed, f.node)]
+            voiced = np.zeros(len(keep), dtype=bool)
+            voiced[pos[pos >= 0]] = True
+            keep &= voiced
         return keep
 
     def subset(self, keep: np.ndarray) -> Assessment:
@@ -326,20 +354,14 @@ class ExplorerModel:
         ids = self._index[keep]
         tables[S.INTERVIEWS] = self.a.interviews[self.a.interviews[S.INTERVIEW_ID].isin(ids).to_numpy(bool)]
         for name, pos in self._rows.items():
-            rows = np.zeros(len(pos), dtype=bool)
-            known = pos >= 0
-            rows[known] = keep[pos[known]]
-            tables[name] = self.a.tables[name][rows]
+            tables[name] = self.a.tables[name][_keep_rows(pos, keep)]
         ratings = self._ratings[self._ratings_rows(keep)] if self._ratings is not None else None
-        return _Slice(self.a, tables, self.respondents[keep], ratings)
+        return _Slice(self.a, tables, self.respondents[keep], ratings, keep)
 
     def _ratings_rows(self, keep: np.ndarray) -> np.ndarray:
         if not hasattr(self, "_ratings_pos"):
             self._ratings_pos = _positions(self._ratings[S.INTERVIEW_ID], self._index)
-        pos = self._ratings_pos
-        rows = np.zeros(len(pos), dtype=bool)
-        rows[pos >= 0] = keep[pos[pos >= 0]]
-        return rows
+        return _keep_rows(self._ratings_pos, keep)
 
     # -- views --------------------------------------------------------------
     def views(self, f: Filters) -> Views:
@@ -362,7 +384,8 @@ class ExplorerModel:
         if f.competitor and len(comp):
             comp = comp[comp[S.COMPETITOR_ID].isin(f.competitor)].reset_index(drop=True)
         views = Views(need_scores=scores, gaps=gaps, account_gaps=acc, competitors=comp, segments=segments,
-                      verbatims=self._verbatim_view(keep), n_respondents=n_resp, n_accounts=len(accounts), filters=f)
+                      verbatims=self._verbatim_view(keep, f.node), n_respondents=n_resp, n_accounts=len(accounts), filters=f,
+                      tree=self._tree_view(keep))
         views.notes = self._notes(views, self.a.config)
         return views
 
@@ -418,18 +441,25 @@ class ExplorerModel:
         if not self.a.has(S.LOYALTY) or n_resp == 0:
             return pd.DataFrame(columns=[S.ACCOUNT_ID, ACCOUNT_NAME_LABEL, quantitative.SEGMENT, quantitative.N,
                                          SEGMENT_TOTAL, "share_pct", THIN])
-        out = loyalty.segment_shares(sub)
+        out = loyalty.segment_shares(sub, respondents=self._loyalty[_keep_rows(self._loyalty_pos, sub.keep)])
         out.insert(1, ACCOUNT_NAME_LABEL, out[S.ACCOUNT_ID].map(self.a.account_names()).fillna(out[S.ACCOUNT_ID]))
         out[THIN] = out[SEGMENT_TOTAL] < self.a.config.quantitative.small_account_interviews
         return out
 
-    def _verbatim_view(self, keep: np.ndarray) -> pd.DataFrame:
+    def _verbatim_view(self, keep: np.ndarray, node: tuple[str, ...] = ()) -> pd.DataFrame:
         if not len(self.verbatims):
             return self.verbatims.copy()
-        pos = self._rows[S.VERBATIMS]
-        rows = np.zeros(len(pos), dtype=bool)
-        rows[pos >= 0] = keep[pos[pos >= 0]]
+        rows = _keep_rows(self._rows[S.VERBATIMS], keep)
+        if node:
+            rows &= in_nodes(self._placed, node)
         return self.verbatims[rows].reset_index(drop=True)
+
+    def _tree_view(self, keep: np.ndarray) -> pd.DataFrame:
+        if self._tree_nodes.empty or not len(self.verbatims):
+            return pd.DataFrame(columns=list(NODE_COLUMNS))
+        rows = _keep_rows(self._rows[S.VERBATIMS], keep)
+        negative = self.verbatims[SENTIMENT].to_numpy(object)[rows] == "negative"
+        return selection_nodes(self._placed[rows], negative, self._tree_nodes)
 
     def _notes(self, v: Views, cfg) -> list[str]:
         min_n, small = cfg.gap.min_n, cfg.quantitative.small_account_interviews
@@ -449,6 +479,11 @@ class ExplorerModel:
         if thin_acc:
             notes.append(f"{thin_acc} account(s) with fewer than {small} classified respondents "
                          f"(quantitative.small_account_interviews): their segment shares are shown in grey.")
+        if v.filters.node:
+            labels = dict(zip(self._tree_nodes["node_id"], self._tree_nodes["label"]))
+            named = "; ".join(f"“{labels.get(n, n)}”" for n in v.filters.node)
+            notes.append(f"Need filter: the {v.n_respondents} respondents who raised {named}; the list shows those "
+                         f"{len(v.verbatims)} verbatims, the other views all their answers.")
         if v.filters.competitor and v.competitors.empty:
             notes.append("The selected competitor(s) were not rated by these respondents.")
         return notes

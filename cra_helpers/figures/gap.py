@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import gap as G
+from .. import quantitative as Q
 from .. import schema as S
 from .. import style
 from ..formatting import display_names
@@ -101,6 +102,29 @@ def crosshairs_of(needs: pd.DataFrame, derived: bool = False) -> tuple[float, fl
     return float(needs.attrs["performance_cut"]), float(needs.attrs[key]), str(needs.attrs.get("crosshair", "means"))
 
 
+def _quadrant_guides(fig: go.Figure, cuts: tuple[float, float], ranges: tuple[float, float, float, float], named: bool) -> None:
+    """The crosshair lines, and the quadrant names in the corners when the quadrants are named."""
+    (x_cut, y_cut), (x0, x1, y0, y1) = cuts, ranges
+    fig.add_vline(x=x_cut, line=dict(color="#9aa5b1", dash="dash", width=1))
+    fig.add_hline(y=y_cut, line=dict(color="#9aa5b1", dash="dash", width=1))
+    corners = {G.CONCENTRATE: (x0, y1, "left", "top"), G.KEEP_UP: (x1, y1, "right", "top"),
+               G.LOW_PRIORITY: (x0, y0, "left", "bottom"), G.OVERKILL: (x1, y0, "right", "bottom")}
+    for q, (x, yy, xa, ya) in (corners.items() if named else ()):
+        fig.add_annotation(x=x, y=yy, text=f"<b>{q}</b>", showarrow=False, xanchor=xa, yanchor=ya,
+                           font=dict(size=13, color=QUADRANT_COLOURS[q]), opacity=0.9)
+
+
+def _thin_points(fig: go.Figure, d: pd.DataFrame, ycol: str) -> None:
+    """Needs rated by too few, in grey and outside every quadrant."""
+    fig.add_scatter(
+        x=d[S.PERFORMANCE], y=d[ycol], mode="markers+text", name="Too few ratings (indicative)",
+        marker=dict(size=10, color=style.THIN, line=dict(width=1, color=style.MUTED)),
+        text=_e(d["need"]), textposition=list(d["_pos"]), textfont=dict(size=11, color=style.MUTED),
+        customdata=np.stack([_e(d[S.NEED_ID]), d["n"]], axis=-1),
+        hovertemplate="<b>%{text}</b> (%{customdata[0]})<br>n = %{customdata[1]}: too few to place in a quadrant<extra></extra>",
+    )
+
+
 def importance_performance(needs: pd.DataFrame, y: str = "importance", scale: tuple[float, float] | None = None,
                            crosshairs: tuple[float, float, str] | None = None) -> go.Figure:
     """Importance–performance matrix with Martilla & James quadrant names.
@@ -120,6 +144,9 @@ def importance_performance(needs: pd.DataFrame, y: str = "importance", scale: tu
     crosshairs
         Optional ``(performance_cut, importance_cut, crosshair)`` to use
         instead of ``needs.attrs`` (as :func:`crosshairs_of` returns them).
+
+    Needs flagged in an optional ``thin`` column (too few ratings) are drawn
+    in grey as "Too few ratings (indicative)", outside every quadrant.
     """
     df = needs.dropna(subset=[S.PERFORMANCE, S.IMPORTANCE]).copy()
     derived = y == "derived"
@@ -132,8 +159,9 @@ def importance_performance(needs: pd.DataFrame, y: str = "importance", scale: tu
     df["_pos"] = _label_positions(xs, ys, [str(v) for v in df["need"]], (x0, x1), (y0, y1))
     fig = go.Figure()
     named = bool((df[qcol].astype(str) != "").any()) if qcol in df else False
+    thin = df[Q.THIN].astype(bool) if Q.THIN in df else pd.Series(False, index=df.index)
     for q in (G.QUADRANTS if named else ("",)):
-        d = df[df[qcol] == q] if named else df
+        d = df[(df[qcol] == q) & ~thin] if named else df[~thin]
         if d.empty:
             continue
         fig.add_scatter(
@@ -145,13 +173,9 @@ def importance_performance(needs: pd.DataFrame, y: str = "importance", scale: tu
             + ("derived importance %{y:.1f}% of R²" if derived else "importance %{y:.2f}")
             + "<br>gap %{customdata[1]}, n = %{customdata[2]}<extra>" + (q or "too few needs for quadrants") + "</extra>",
         )
-    fig.add_vline(x=x_cut, line=dict(color="#9aa5b1", dash="dash", width=1))
-    fig.add_hline(y=y_cut, line=dict(color="#9aa5b1", dash="dash", width=1))
-    corners = {G.CONCENTRATE: (x0, y1, "left", "top"), G.KEEP_UP: (x1, y1, "right", "top"),
-               G.LOW_PRIORITY: (x0, y0, "left", "bottom"), G.OVERKILL: (x1, y0, "right", "bottom")}
-    for q, (x, yy, xa, ya) in (corners.items() if named else ()):
-        fig.add_annotation(x=x, y=yy, text=f"<b>{q}</b>", showarrow=False, xanchor=xa, yanchor=ya,
-                           font=dict(size=13, color=QUADRANT_COLOURS[q]), opacity=0.9)
+    if thin.any():
+        _thin_points(fig, df[thin], ycol)
+    _quadrant_guides(fig, (x_cut, y_cut), (x0, x1, y0, y1), named)
     ylabel = "Derived importance (% of R², relative weights)" if derived else "Stated importance (mean)"
     fig.update_layout(
         title=f"{'Derived importance' if derived else 'Importance'}–performance matrix (crosshairs at the {'scale midpoints' if where == 'midpoints' else 'means'})",
@@ -196,7 +220,8 @@ def _account_names(ids, accounts: pd.DataFrame | None) -> list[str]:
 def account_heatmap(account_gaps: pd.DataFrame, needs: pd.DataFrame, accounts: pd.DataFrame | None = None) -> go.Figure:
     """Accounts × needs: mean gap (importance − performance); red = unmet priority; ● = differs from the rest.
 
-    ``accounts`` (``account_id``, ``name``) labels the rows by account name; without it, by id.
+    ``accounts`` (``account_id``, ``name``) labels the rows by account name; without it, by id. Cells
+    flagged in an optional ``thin`` column of ``account_gaps`` (too few ratings) are grey.
     """
     names = dict(zip(needs[S.NEED_ID].astype(str), needs["need"].astype(str)))
     order_needs = needs.sort_values("gap", ascending=False)[S.NEED_ID].astype(str).tolist()
@@ -204,14 +229,23 @@ def account_heatmap(account_gaps: pd.DataFrame, needs: pd.DataFrame, accounts: p
     sig = account_gaps.pivot(index=S.ACCOUNT_ID, columns=S.NEED_ID, values="significant").reindex(index=piv.index, columns=order_needs)
     piv = piv.loc[piv.mean(axis=1).sort_values(ascending=False).index]
     sig = sig.reindex(piv.index)
-    lim = float(np.nanmax(np.abs(piv.to_numpy()))) if piv.size else 1.0
+    thin = (account_gaps.pivot(index=S.ACCOUNT_ID, columns=S.NEED_ID, values=Q.THIN).reindex(index=piv.index, columns=order_needs)
+            .fillna(False).to_numpy(bool) if Q.THIN in account_gaps else np.zeros(piv.shape, dtype=bool))
+    z = np.where(thin, np.nan, piv.to_numpy(float))
+    lim = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
     text = [[("●" if bool(s) and s == s else "") for s in row] for row in sig.to_numpy()]
+    xs, ys = _e(names.get(n, n) for n in piv.columns), _account_names(piv.index, accounts)
     fig = go.Figure(go.Heatmap(
-        z=piv.to_numpy(), x=_e(names.get(n, n) for n in piv.columns), y=_account_names(piv.index, accounts), zmin=-lim, zmax=lim,
+        z=z, x=xs, y=ys, zmin=-lim, zmax=lim,
         colorscale=[[0.0, style.GOOD], [0.5, "#f4f5f7"], [1.0, style.BAD]], text=text, texttemplate="%{text}",
         textfont=dict(color="white", size=12), colorbar=dict(title="Gap"),
         hovertemplate="%{y} · %{x}<br>gap %{z:.2f}<extra></extra>",
     ))
+    if thin.any():  # grey cells: too few ratings for the account's gap
+        counts = account_gaps.pivot(index=S.ACCOUNT_ID, columns=S.NEED_ID, values="n").reindex(index=piv.index, columns=order_needs)
+        fig.add_heatmap(z=np.where(thin, 0.0, np.nan), x=xs, y=ys, colorscale=[[0, style.THIN], [1, style.THIN]], showscale=False,
+                        customdata=np.where(thin, counts.to_numpy(), np.nan), hoverongaps=False,
+                        hovertemplate="%{y} · %{x}<br>n = %{customdata}: too few ratings (grey)<extra></extra>")
     fig.update_layout(title="Customer to customer: gap per account and need (● differs from the rest of the portfolio after correction)",
                       height=max(380, 30 * len(piv) + 200), title_font_size=14)
     fig.update_xaxes(tickangle=-40, tickfont=dict(size=11))
@@ -244,7 +278,10 @@ def location_differences(pairs: pd.DataFrame, needs: pd.DataFrame, top: int = 15
 
 
 def competitor_differences(comp: pd.DataFrame, needs: pd.DataFrame, competitors: pd.DataFrame | None = None) -> go.Figure:
-    """Our performance minus each competitor's per need, with paired intervals; left of zero we lose."""
+    """Our performance minus each competitor's per need, with paired intervals; left of zero we lose.
+
+    Points flagged in an optional ``thin`` column of ``comp`` (too few paired ratings) are grey.
+    """
     names = dict(zip(needs[S.NEED_ID].astype(str), needs["need"].astype(str)))
     order = comp.groupby(S.NEED_ID)["difference"].min().sort_values(ascending=False).index.tolist()
     comp_ids = competitors[S.COMPETITOR_ID].astype(str).tolist() if competitors is not None else sorted(comp[S.COMPETITOR_ID].unique())
@@ -255,9 +292,11 @@ def competitor_differences(comp: pd.DataFrame, needs: pd.DataFrame, competitors:
         if d.empty:
             continue
         colour = style.competitor_colour(i)
+        thin = d[Q.THIN].astype(bool).to_numpy() if Q.THIN in d else np.zeros(len(d), dtype=bool)
+        colours = [style.THIN if t else colour for t in thin]
         fig.add_scatter(
             x=d["difference"], y=_e(names.get(n, n) for n in d.index), mode="markers", name=escape_html(comp_names.get(cid, cid)),
-            marker=dict(size=10, color=colour, symbol=["circle" if s else "circle-open" for s in d["significant"]], line=dict(width=2, color=colour)),
+            marker=dict(size=10, color=colours, symbol=["circle" if s else "circle-open" for s in d["significant"]], line=dict(width=2, color=colours)),
             error_x=dict(type="data", symmetric=False, array=d["ci_high"] - d["difference"], arrayminus=d["difference"] - d["ci_low"], color=colour, thickness=1),
             customdata=np.stack([d["us"].round(2), d["them"].round(2), d["n"], d["verdict"]], axis=-1),
             hovertemplate="%{y}<br>us %{customdata[0]} vs them %{customdata[1]} (n=%{customdata[2]})<br>difference %{x:.2f}: %{customdata[3]}<extra>%{fullData.name}</extra>",

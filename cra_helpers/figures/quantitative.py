@@ -81,21 +81,26 @@ def need_scores_chart(scores: pd.DataFrame, scale_label: str = "Mean rating (imp
     Figure
         Needs sorted by importance (most important on top); grey = stated
         importance, blue = our performance; whiskers = 95 % intervals. Needs
-        without ratings are listed with "(not rated)".
+        without ratings are listed with "(not rated)"; with a ``thin`` column
+        (:data:`cra_helpers.quantitative.THIN`), needs rated by too few are
+        drawn in light grey and labelled "(n = …, too few)".
     """
     imp = scores[scores[Q.MEASURE] == S.IMPORTANCE].set_index(S.NEED_ID)
     perf = scores[scores[Q.MEASURE] == S.PERFORMANCE].set_index(S.NEED_ID)
     order = imp.sort_values(Q.MEAN, ascending=True, na_position="first").index.tolist()
+    thin = set(scores.loc[scores[Q.THIN].astype(bool), S.NEED_ID]) if Q.THIN in scores else set()
     labels = []
     for nid in order:
         lab = _need_label(pd.Series({S.NEED_ID: nid, "need_name": imp.loc[nid, "need_name"]}))
-        labels.append(lab + ("  (not rated)" if perf.loc[nid, Q.N] == 0 else ""))
+        n_perf = perf.loc[nid, Q.N]
+        labels.append(lab + ("  (not rated)" if n_perf == 0 else f"  (n = {n_perf}, too few)" if nid in thin else ""))
     pos = np.arange(len(order))
     fig = go.Figure()
     for frame, name, colour, shift in ((imp, "Importance", IMPORTANCE_COLOUR, 0.17), (perf, "Our performance", style.US, -0.17)):
         d = frame.reindex(order)
+        colours = [style.THIN if nid in thin else colour for nid in order]
         fig.add_scatter(
-            x=d[Q.MEAN], y=pos + shift, mode="markers", name=name, marker=dict(color=colour, size=9),
+            x=d[Q.MEAN], y=pos + shift, mode="markers", name=name, marker=dict(color=colours, size=9),
             error_x=_err(d, Q.MEAN, Q.CI_LOW, Q.CI_HIGH) | {"color": colour},
             customdata=np.column_stack([labels, d[Q.CI_LOW], d[Q.CI_HIGH], d[Q.TOP2], d[Q.N]]),
             hovertemplate="%{customdata[0]}<br>" + name + ": %{x:.2f} (95% CI %{customdata[1]:.2f}–%{customdata[2]:.2f})"
@@ -121,6 +126,9 @@ def segments_chart(shares: pd.DataFrame, accounts: pd.DataFrame | None = None) -
     accounts
         Optional output of :func:`cra_helpers.quantitative.account_loyalty`,
         for account names and each account's own segment (shown at the bar end).
+
+    A ``thin`` column in ``shares`` fades the bars of the groups with too few
+    classified respondents and labels them "(n = …, too few)".
     """
     by = shares.columns[0]
     piv = shares.pivot_table(index=by, columns=Q.SEGMENT, values="share_pct", observed=False).reindex(columns=list(Q.SEGMENTS)).fillna(0)
@@ -132,9 +140,13 @@ def segments_chart(shares: pd.DataFrame, accounts: pd.DataFrame | None = None) -
         name = info.loc[key, ACCOUNT_NAME_LABEL] if info is not None and key in info.index else None
         labels.append(escape_html(name if isinstance(name, str) and name else key))
     fig = go.Figure()
+    thin = set(shares.loc[shares[Q.THIN].astype(bool), by]) if Q.THIN in shares else set()
+    total = counts.sum(axis=1)
+    labels = [f"{lab} (n = {int(total[k])}, too few)" if k in thin else lab for lab, k in zip(labels, piv.index)]
+    faded = [0.35 if k in thin else 1.0 for k in piv.index]
     for seg in Q.SEGMENTS:
         fig.add_bar(
-            y=labels, x=piv[seg], name=seg, orientation="h", marker_color=SEGMENT_COLOURS[seg],
+            y=labels, x=piv[seg], name=seg, orientation="h", marker_color=SEGMENT_COLOURS[seg], marker_opacity=faded,
             customdata=counts.loc[piv.index, seg].astype(int),
             hovertemplate="%{y}<br>" + seg + ": %{x:.0f}% (%{customdata} respondents)<extra></extra>",
         )
