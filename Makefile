@@ -55,6 +55,8 @@ system-deps:
 
 demo: env
 	$(BIN)/cra run
+	# The planning step on one key account: guides, letters, schedule, capture workbook.
+	$(BIN)/cra plan --account A012
 	@echo "Explore the sample interactively (browser, offline, Ctrl+C stops it): $(BIN)/cra explore --open"
 
 test: env system-deps

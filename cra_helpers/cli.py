@@ -115,6 +115,48 @@ def merge(captures: tuple[Path, ...], base: Path | None, out: Path, config_path:
 
 @cli.command()
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None, help="Assessment workbook or CSV folder (default: the bundled sample).")
+@click.option("--account", "accounts", multiple=True, help="Key account to plan (repeatable), e.g. --account A012.")
+@click.option("--all", "all_keys", is_flag=True, help="Plan every key account (after prioritization).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Plan folder (default: reports/plan_<timestamp>/).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Client configuration YAML.")
+@click.option("--first-day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="First interview day, YYYY-MM-DD (default: planning.schedule.first_day, else next Monday).")
+@click.option("--window-days", type=click.IntRange(1, 120), default=None, help="Working days the interviews may take (default: planning.schedule.window_days).")
+@click.option("--interviewers", default=None, help="Comma-separated interviewer names (default: planning.schedule.interviewers).")
+@click.option("--no-pdf", is_flag=True, help="Write the guides as HTML only (faster).")
+@click.option("--force", is_flag=True, help="Replace the plan already in --out.")
+def plan(data: Path | None, accounts: tuple[str, ...], all_keys: bool, out: Path | None, config_path: Path | None,
+         first_day: object, window_days: int | None, interviewers: str | None, no_pdf: bool, force: bool) -> None:
+    """Write interview guides, executive letters, the interview schedule and capture workbooks for key accounts."""
+    if bool(accounts) == all_keys:
+        raise click.UsageError("give --account ID (repeatable) or --all, not both and not neither.")
+    if out is not None and out.exists() and any(out.iterdir()) and not force:
+        raise click.UsageError(f"{out} exists and is not empty; it may hold a plan in use. Choose another --out, or add --force to replace it.")
+    from .config import load_config
+    from .loader import load_assessment
+    from .paths import sample_path
+    from .planning.command import plan_accounts, with_schedule
+
+    names = [n.strip() for n in interviewers.split(",")] if interviewers is not None else None
+    config = with_schedule(load_config(config_path), window_days=window_days, interviewers=names,
+                           first_day=first_day.date() if first_day else None)
+    a = load_assessment(data or sample_path(), config=config)
+    click.echo(f"Planning {'every key account' if all_keys else ', '.join(accounts)} of {a.source} …")
+    from .planning.schedule import ScheduleError
+
+    try:
+        result = plan_accounts(a, accounts, all_keys=all_keys, out=out, pdf=not no_pdf, echo=click.echo)
+    except ScheduleError as exc:
+        if exc.days_needed is None:
+            raise
+        raise ScheduleError(f"{exc}; on the command line: --window-days {exc.days_needed} or more, or more names "
+                            "in --interviewers") from None
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"Plan: {result.index}")
+
+
+@cli.command()
+@click.option("--data", "data", type=click.Path(path_type=Path), default=None, help="Assessment workbook or CSV folder (default: the bundled sample).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Report folder (default: reports/<timestamp>/).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Client configuration YAML.")
 @click.option("--only", "only", multiple=True, help="Run only this notebook (repeatable), e.g. --only 00_overview.")

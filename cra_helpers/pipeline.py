@@ -133,6 +133,9 @@ def _default_target() -> Path:
 def discover(notebooks_dir: Path, only: list[str] | None = None) -> list[Path]:
     """Notebooks to consider, sorted by name; ``only`` restricts to those stems.
 
+    Without ``only``, steps registered ``on_request`` (:class:`cra_helpers.steps.Step`)
+    are left out: they run only when named.
+
     Raises
     ------
     FileNotFoundError
@@ -146,8 +149,8 @@ def discover(notebooks_dir: Path, only: list[str] | None = None) -> list[Path]:
         unknown = [o for o in only if o not in stems]
         if unknown:
             raise FileNotFoundError(f"unknown notebook(s) {', '.join(unknown)}; available: {', '.join(stems)}")
-        found = [stems[o] for o in only]
-    return found
+        return [stems[o] for o in only]
+    return [p for p in found if not steps.step_for(p.stem).on_request]
 
 
 def _open_run_folder(out: str | Path | None) -> RunFolder:

@@ -28,18 +28,24 @@ class Step:
         Steps whose result files this one reads when they are there; it
         starts when they have finished, whatever their outcome, and says in
         its report what it missed.
+    on_request
+        Runs only when asked for by name (``cra run --only <name>``), not
+        in every run; e.g. planning the next wave's interviews.
     """
 
     name: str
     title: str
     requires: tuple[str, ...] = (schema.ACCOUNTS,)
     after: tuple[str, ...] = ()
+    on_request: bool = False
 
 
 STEPS: dict[str, Step] = {
     s.name: s
     for s in (
         Step("00_overview", "What the data holds", (schema.ACCOUNTS,)),
+        Step("00_plan", "Plan the interviews: guides, letters, schedule and capture workbooks", (schema.ACCOUNTS,),
+             on_request=True),
         Step("01_prioritize", "Prioritize: which relationships matter and how to contact them", (schema.ACCOUNTS,)),
         Step("04_gap_analysis", "GAP analysis: priorities, perceptions, accounts, sites and competitors",
              (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS, schema.NEEDS, schema.RATINGS),

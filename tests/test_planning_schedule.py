@@ -46,6 +46,15 @@ def _rule(config, **kw):
     return config.model_copy(update={"planning": config.planning.model_copy(update={"schedule": rule})})
 
 
+def _cities(a: Assessment, rows: pd.DataFrame) -> list[str]:
+    """The city of each row's site, from sheet ``locations`` (``""`` when unknown)."""
+    if a.locations is None or not len(a.locations):
+        return [""] * len(rows)
+    city = a.locations.set_index(S.LOCATION_ID)[S.CITY]
+    return ["" if pd.isna(loc) or loc not in city.index or pd.isna(city[loc]) else str(city[loc]).casefold()
+            for loc in rows[S.LOCATION_ID]]
+
+
 def check_schedule(s: pd.DataFrame, a: Assessment, accounts: list[str], config, first_day: dt.date) -> None:
     """Assert every promise of the schedule, computed independently from the schedule and ``a``."""
     rule = config.planning.schedule
@@ -79,6 +88,11 @@ def check_schedule(s: pd.DataFrame, a: Assessment, accounts: list[str], config, 
             gap = (mine[schedule.START].iloc[k] - mine[schedule.END].iloc[k - 1]) / pd.Timedelta(minutes=1)
             need = rule.break_minutes if sites[k] == sites[k - 1] else rule.travel_minutes
             assert gap >= need, (mine.iloc[k - 1:k + 1], need)
+        if rule.new_city_next_day:  # a move to another (known) city waits for the next day
+            cities = _cities(a, mine)
+            for k in range(1, len(mine)):
+                if cities[k] and cities[k - 1] and cities[k] != cities[k - 1]:
+                    assert mine[schedule.START].iloc[k].date() > mine[schedule.END].iloc[k - 1].date()
         runs = [site for k, site in enumerate(sites) if k == 0 or site != sites[k - 1]]
         assert len(runs) == len(set(runs)), f"a site visited twice by one interviewer: {runs}"
 
@@ -94,7 +108,8 @@ def portfolios(draw):
         acc = f"A{i}"
         accounts.append({S.ACCOUNT_ID: acc, S.ACCOUNT_NAME: f"Account {i}"})
         locs = [f"{acc}L{j}" for j in range(draw(st.integers(0, 3)))]
-        locations += [{S.LOCATION_ID: loc, S.ACCOUNT_ID: acc, S.SITE: f"Site {loc}", S.CITY: "Town"} for loc in locs]
+        locations += [{S.LOCATION_ID: loc, S.ACCOUNT_ID: acc, S.SITE: f"Site {loc}",
+                       S.CITY: draw(st.sampled_from(["Town", "Port"]))} for loc in locs]
         for k in range(draw(st.integers(0 if i else 1, 9))):
             contacts.append({
                 S.CONTACT_ID: f"{acc}C{k}", S.ACCOUNT_ID: acc, S.CONTACT_NAME: f"Person {k}", S.TITLE: None,
@@ -117,6 +132,7 @@ settings_st = st.fixed_dictionaries({
     "minutes": st.fixed_dictionaries({lev: st.integers(45, 60) for lev in S.LEVELS}),
     "day_start": st.sampled_from(["08:00", "08:30", "13:00"]),
     "day_end": st.sampled_from(["17:30", "15:00"]),
+    "new_city_next_day": st.booleans(),
 })
 
 
@@ -245,3 +261,20 @@ def test_xlsx_shows_names_grouped_by_day_and_site(tmp_path, two_accounts):
         assert r["Day"].date() == want[schedule.START].date() and r["Minutes"] == want[schedule.MINUTES]
     assert ws["A2"].number_format == "ddd yyyy-mm-dd" and ws["B2"].number_format == "hh:mm"
     assert ws.freeze_panes == "A2"
+
+
+def test_a_move_to_another_city_waits_for_the_next_day(sample, config):
+    """The sample's key accounts have sites in several cities: without the rule an interviewer changes city
+    within a day (90 minutes' travel from Hamburg to Timisoara); with it, never."""
+    keys = headlines.key_account_ids(sample)
+    moves = {}
+    for rule in (False, True):
+        cfg = planning_config(config, new_city_next_day=rule)
+        s = schedule_interviews(sample, keys, cfg, first_day=FIRST_DAY)
+        check_schedule(s, sample, keys, cfg, dt.date.fromisoformat(FIRST_DAY))
+        same_day = 0
+        for _, mine in s.sort_values(schedule.START).groupby(S.INTERVIEWER):
+            cities, days = _cities(sample, mine), mine[schedule.START].dt.date.tolist()
+            same_day += sum(1 for k in range(1, len(mine)) if cities[k] != cities[k - 1] and days[k] == days[k - 1])
+        moves[rule] = same_day
+    assert moves[False] > 0 and moves[True] == 0, moves

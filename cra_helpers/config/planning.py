@@ -103,6 +103,10 @@ class ScheduleRule(StrictModel):
     travel_minutes
         Buffer (minutes) between two interviews of one interviewer at
         different sites.
+    new_city_next_day
+        An interviewer who moves to a site in another city starts there on
+        the next working day (the journey takes the evening), instead of
+        after ``travel_minutes``.
     """
 
     interviewers: tuple[str, ...] = ("Interviewer 1", "Interviewer 2")
@@ -113,6 +117,7 @@ class ScheduleRule(StrictModel):
     minutes: dict[str, int] = {"executive": 60, "management": 60, "operational": 45}
     break_minutes: int = Field(15, ge=0, le=240)
     travel_minutes: int = Field(90, ge=0, le=24 * 60)
+    new_city_next_day: bool = True
 
     _check_times = field_validator("day_start", "day_end")(_hhmm)
 

@@ -319,3 +319,37 @@ def write_guides(a: Assessment, account_id: str, out_dir: str | Path, config: Co
                       footer=f"{config.client} · interview guide · {guide.attrs['account']} · {guide.attrs['role']}")
             written.append(pdf_path)
     return written
+
+
+def guide_timing(a: Assessment, account_id: str, config: Config, *, bank: QuestionBank | None = None,
+                 gaps: pd.DataFrame | None = None, as_of: dt.date | None = None,
+                 sentiment: str | pd.DataFrame = "auto") -> pd.DataFrame:
+    """How long the guide of each interviewee role of the account runs, against its 45–60 minute limits.
+
+    Parameters
+    ----------
+    a, account_id, config, bank, gaps, as_of, sentiment
+        As for :func:`build_guide` (the gaps are computed once when not given).
+
+    Returns
+    -------
+    DataFrame
+        One row per role (:func:`roles_of`): ``role``, ``questions`` (kept),
+        ``left_out`` (questions that do not fit), ``core_minutes`` and
+        ``total_minutes`` (minutes), ``min_minutes`` and ``max_minutes``
+        (the limits of that level, minutes) and ``warnings`` (text, ``""``
+        when none).
+    """
+    bank = bank or load_question_bank(config)
+    gaps = gaps if gaps is not None else K.knowledge_gaps(a, account_id, config, bank=bank, as_of=as_of,
+                                                          sentiment=sentiment)
+    rows = []
+    for level, role in roles_of(a, account_id):
+        g = build_guide(a, account_id, config, level, role, bank=bank, gaps=gaps)
+        kept = g["kept"].astype(bool)
+        rows.append({"role": g.attrs["role"], "questions": int(kept.sum()), "left_out": int((~kept).sum()),
+                     "core_minutes": g.attrs["core_minutes"], "total_minutes": g.attrs["total_minutes"],
+                     "min_minutes": g.attrs["min_minutes"], "max_minutes": g.attrs["max_minutes"],
+                     "warnings": " ".join(g.attrs["warnings"])})
+    return pd.DataFrame(rows, columns=["role", "questions", "left_out", "core_minutes", "total_minutes",
+                                       "min_minutes", "max_minutes", "warnings"])

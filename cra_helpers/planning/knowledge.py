@@ -49,6 +49,8 @@ from .questions import QuestionBank, load_question_bank, scale_values
 GAP_COLUMNS: tuple[str, ...] = ("kind", "subject", "detail", "question_id", "question", "section", "minutes",
                                 "priority", "fills")
 """Columns of :func:`knowledge_gaps`."""
+GAP_SHOWN: tuple[str, ...] = ("kind", "detail", "question", "section", "minutes", "priority")
+"""The columns of :data:`GAP_COLUMNS` a person reads (the rest are ids for the guide and the data contract)."""
 
 REMARK_CHARS = 200
 """Longest quoted remark in a follow-up question (characters; longer ones are cut at a word)."""

@@ -60,7 +60,13 @@ NOTES = "notes"
 
 
 class ScheduleError(CraError):
-    """The interviews cannot be scheduled (unknown account, nobody to interview, or a window too short)."""
+    """The interviews cannot be scheduled (unknown account, nobody to interview, or a window too short).
+
+    ``days_needed`` is the number of working days all interviews would take
+    when the window is too short, else ``None``.
+    """
+
+    days_needed: int | None = None
 
 
 def working_days(first: dt.date, count: int) -> list[dt.date]:
@@ -162,6 +168,7 @@ class _Interviewer:
     name: str
     free_at: dt.datetime | None = None  # end of the last interview booked
     site: tuple | None = None  # (account, location) of that interview
+    city: str = ""  # city of that site ("" when unknown)
     booked: int = 0  # minutes booked
 
 
@@ -197,11 +204,20 @@ def _chunks(people: pd.DataFrame, rule: ScheduleRule) -> list[list[dict]]:
     return out
 
 
-def _buffer(person: _Interviewer, site: tuple, rule: ScheduleRule) -> dt.datetime | None:
+def _buffer(person: _Interviewer, site: tuple, city: str, rule: ScheduleRule) -> dt.datetime | None:
+    """Earliest next start of ``person`` at ``site``: a break at the same site, travel to another, a night to another city."""
     if person.free_at is None:
         return None
-    gap = rule.break_minutes if person.site == site else rule.travel_minutes
-    return person.free_at + dt.timedelta(minutes=gap)
+    if person.site == site:
+        return person.free_at + dt.timedelta(minutes=rule.break_minutes)
+    if rule.new_city_next_day and city and person.city and city != person.city:
+        return dt.datetime.combine(person.free_at.date() + dt.timedelta(days=1), dt.time.min)
+    return person.free_at + dt.timedelta(minutes=rule.travel_minutes)
+
+
+def _city(contact: dict) -> str:
+    value = contact.get(S.CITY)
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value).strip().casefold()
 
 
 def _book(chunks: list[list[dict]], day: _Day, rule: ScheduleRule) -> list[dict]:
@@ -209,11 +225,11 @@ def _book(chunks: list[list[dict]], day: _Day, rule: ScheduleRule) -> list[dict]
     team = [_Interviewer(name) for name in rule.interviewers]
     booked: list[dict] = []
     for chunk in chunks:
-        site = (chunk[0][S.ACCOUNT_ID], chunk[0]["_loc"])
+        site, city = (chunk[0][S.ACCOUNT_ID], chunk[0]["_loc"]), _city(chunk[0])
         first_minutes = rule.minutes[str(chunk[0][S.LEVEL])]
         options = []
         for k, person in enumerate(team):
-            start = day.slot(_buffer(person, site, rule), first_minutes)
+            start = day.slot(_buffer(person, site, city, rule), first_minutes)
             if start is not None:
                 options.append((start, person.booked, k))
         if not options:  # pragma: no cover - the booking window is long enough for every interview
@@ -221,12 +237,12 @@ def _book(chunks: list[list[dict]], day: _Day, rule: ScheduleRule) -> list[dict]
         person = team[min(options)[2]]
         for contact in chunk:
             minutes = rule.minutes[str(contact[S.LEVEL])]
-            start = day.slot(_buffer(person, site, rule), minutes)
+            start = day.slot(_buffer(person, site, city, rule), minutes)
             if start is None:  # pragma: no cover - as above
                 raise ScheduleError("internal: booking window exhausted")
             end = start + dt.timedelta(minutes=minutes)
             booked.append({**contact, S.INTERVIEWER: person.name, START: start, END: end, MINUTES: minutes})
-            person.free_at, person.site, person.booked = end, site, person.booked + minutes
+            person.free_at, person.site, person.city, person.booked = end, site, city, person.booked + minutes
     return booked
 
 
@@ -265,12 +281,14 @@ def _too_short(booked: pd.DataFrame, window: list[dt.date], rule: ScheduleRule) 
     needed = len(pd.bdate_range(window[0], booked[START].max().date()))
     shown = ", ".join(f"{r[S.CONTACT_ID]} ({r[ACCOUNT_NAME]}, {r[S.SITE]})" for r in late.head(5).to_dict("records"))
     more = f" and {len(late) - 5} more" if len(late) > 5 else ""
-    return ScheduleError(
+    error = ScheduleError(
         f"{len(late)} of {len(booked)} interviews do not fit into the window of {rule.window_days} working days "
         f"from {window[0].isoformat()} to {window[-1].isoformat()} ({len(rule.interviewers)} interviewer(s), "
         f"{rule.day_start}–{rule.day_end}): {shown}{more}. All of them would take {needed} working days: raise "
         "planning.schedule.window_days, add interviewers (planning.schedule.interviewers) or plan fewer accounts at once"
     )
+    error.days_needed = needed
+    return error
 
 
 def schedule_interviews(
@@ -328,3 +346,39 @@ def schedule_interviews(
         out[col] = out[col].astype(str)
     out.attrs[NOTES] = notes
     return out
+
+
+def readiness(a: Assessment, account_ids: Iterable[str]) -> pd.DataFrame:
+    """Whom each account offers to interview: contacts, sites and levels, and whether it can be booked.
+
+    Parameters
+    ----------
+    a
+        The assessment (``accounts``; ``contacts`` and ``interviews`` when present).
+    account_ids
+        The accounts, in the order shown.
+
+    Returns
+    -------
+    DataFrame
+        One row per account: ``account_id``, ``account`` (name), ``contacts``,
+        ``sites`` (distinct locations of the contacts), ``executives``,
+        ``decision_makers`` (counts), ``interviewed_before`` (contacts with an
+        interview in the data) and ``status`` (``"ready to book"`` or
+        ``"no contacts yet"``).
+    """
+    ids = [str(i) for i in account_ids]
+    names = a.account_names()
+    c = a.contacts if a.contacts is not None else pd.DataFrame(columns=[S.ACCOUNT_ID, S.CONTACT_ID, S.LOCATION_ID,
+                                                                          S.LEVEL, S.DECISION_ROLE])
+    met = set(a.interviews[S.CONTACT_ID].dropna().astype(str)) if a.interviews is not None else set()
+    rows = []
+    for acc in ids:
+        mine = c[c[S.ACCOUNT_ID].astype(str) == acc]
+        rows.append({S.ACCOUNT_ID: acc, "account": names.get(acc, acc), "contacts": len(mine),
+                     "sites": int(mine[S.LOCATION_ID].nunique()),
+                     "executives": int((mine[S.LEVEL].astype(str) == S.LEVELS[0]).sum()),
+                     "decision_makers": int((mine[S.DECISION_ROLE].astype(str) == S.DECISION_ROLES[0]).sum()),
+                     "interviewed_before": int(mine[S.CONTACT_ID].astype(str).isin(met).sum()),
+                     "status": "ready to book" if len(mine) else "no contacts yet"})
+    return pd.DataFrame(rows)
