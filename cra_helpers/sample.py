@@ -287,8 +287,8 @@ def _needs(bank: dict[str, Any]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     return pd.DataFrame(need_rows), np.array(imp_mu), np.array(perf_mu)
 
 
-def _interviews(rng: np.random.Generator, accounts: pd.DataFrame, contacts: pd.DataFrame,
-                interviewed: pd.Series, key_idx: np.ndarray) -> pd.DataFrame:
+def _interviews(rng: np.random.Generator, accounts: pd.DataFrame, contacts: pd.DataFrame, interviewed: pd.Series,
+                key_idx: np.ndarray, start: np.datetime64 = INTERVIEW_START, wave: str = WAVE_LABEL) -> pd.DataFrame:
     """One interview per interviewed contact, with the contact's columns and ``_acc`` (account row)."""
     acc_row = {aid: i for i, aid in enumerate(accounts[s.ACCOUNT_ID].to_numpy())}
     iv = contacts[interviewed.to_numpy()].copy()
@@ -296,7 +296,7 @@ def _interviews(rng: np.random.Generator, accounts: pd.DataFrame, contacts: pd.D
     acc_start = {int(a): int(rng.integers(0, INTERVIEW_WORKDAYS - 8)) for a in key_idx}
     acc_interviewer = {int(a): int(rng.integers(0, len(INTERVIEWERS))) for a in key_idx}
     day = np.array([acc_start[a] + int(rng.integers(0, 9)) for a in iv["_acc"]])
-    iv[s.DATE] = pd.to_datetime(np.busday_offset(INTERVIEW_START, day, roll="forward"))
+    iv[s.DATE] = pd.to_datetime(np.busday_offset(start, day, roll="forward"))
     who = []
     for a in iv["_acc"]:
         main = acc_interviewer[a]
@@ -307,31 +307,51 @@ def _interviews(rng: np.random.Generator, accounts: pd.DataFrame, contacts: pd.D
     iv[s.DURATION_MIN] = rng.integers(45, 61, len(iv)).astype(np.int64)
     iv = iv.sort_values([s.DATE, s.CONTACT_ID], kind="stable").reset_index(drop=True)
     iv[s.INTERVIEW_ID] = _ids("I", len(iv))
-    iv[s.WAVE] = WAVE_LABEL
+    iv[s.WAVE] = wave
     return iv
 
 
 @dataclass
+class _Effects:
+    """Random effects of the performance model: per account, per account x need, per interview row."""
+
+    acc_eff: dict[int, float]
+    acc_need: dict[int, np.ndarray]
+    resp: np.ndarray
+
+
+@dataclass
 class _Performance:
-    """Our performance on every (interview, need): continuous, site shift, rounded; the gap sites."""
+    """Our performance on every (interview, need): continuous, site shift, rounded; the gap sites; the effects."""
 
     cont: np.ndarray
     site_shift: np.ndarray
     rounded: np.ndarray
     gap_sites: list[str]  # low site, high site of the location gap
+    effects: _Effects | None = None
 
 
-def _performance(rng: np.random.Generator, iv: pd.DataFrame, roles: _Roles, accounts: pd.DataFrame,
-                 locations: pd.DataFrame, comp_of: dict[int, list[str]], perf_mu: np.ndarray,
-                 need_ids: list[str]) -> _Performance:
-    """Our performance: need mean + account + account x need + respondent + noise, plus the planted shifts."""
-    n_iv, n_need = len(iv), len(need_ids)
-    a_of = iv["_acc"].to_numpy()
+def _draw_effects(rng: np.random.Generator, n_iv: int, n_need: int, roles: _Roles) -> _Effects:
     acc_eff = {int(a): rng.normal(0.0, 0.3) for a in roles.key_idx}
     for a in roles.at_risk:
         acc_eff[a] = AT_RISK_SHIFT + rng.normal(0.0, 0.15)
     acc_need = {int(a): rng.normal(0.0, 0.3, n_need) for a in roles.key_idx}
-    resp = rng.normal(0.0, 0.5, n_iv)
+    return _Effects(acc_eff, acc_need, rng.normal(0.0, 0.5, n_iv))
+
+
+def _performance(rng: np.random.Generator, iv: pd.DataFrame, roles: _Roles, accounts: pd.DataFrame,
+                 locations: pd.DataFrame, comp_of: dict[int, list[str]], perf_mu: np.ndarray,
+                 need_ids: list[str], effects: _Effects | None = None,
+                 shift: np.ndarray | None = None) -> _Performance:
+    """Our performance: need mean + account + account x need + respondent + noise, plus the planted shifts.
+
+    ``effects`` (default: drawn) lets a later wave keep the random effects of the first; ``shift`` (interview x
+    need) is added like the site shifts, so competitor ratings do not follow it.
+    """
+    n_iv, n_need = len(iv), len(need_ids)
+    a_of = iv["_acc"].to_numpy()
+    effects = effects or _draw_effects(rng, n_iv, n_need, roles)
+    acc_eff, acc_need, resp = effects.acc_eff, effects.acc_need, effects.resp
     noise_sd = np.full(n_need, 0.85)
     noise_sd[need_ids.index(TOP_DRIVER_NEED)] = 1.45  # real spread on the top driver
     eps = rng.normal(0.0, 1.0, (n_iv, n_need)) * noise_sd
@@ -344,13 +364,15 @@ def _performance(rng: np.random.Generator, iv: pd.DataFrame, roles: _Roles, acco
     lg = need_ids.index(LOCATION_GAP_NEED)
     site_shift[(iv[s.LOCATION_ID] == low_loc).to_numpy(), lg] = LOCATION_GAP_LOW
     site_shift[(iv[s.LOCATION_ID] == high_loc).to_numpy(), lg] = LOCATION_GAP_HIGH
+    if shift is not None:
+        site_shift = site_shift + shift
     perf_cont = base + site_shift
     perf = _round_clip(perf_cont, *PERFORMANCE_SCALE)
     # Where the gap competitor is active nobody gives us a 10 on the gap need (it stays strictly ahead).
     cg = need_ids.index(COMPETITOR_GAP_NEED)
     gap_rows = np.array([COMPETITOR_GAP_COMPETITOR in comp_of[a] for a in a_of])
     perf[gap_rows, cg] = np.minimum(perf[gap_rows, cg], 9)
-    return _Performance(perf_cont, site_shift, perf, [low_loc, high_loc])
+    return _Performance(perf_cont, site_shift, perf, [low_loc, high_loc], effects)
 
 
 def _importance(rng: np.random.Generator, iv: pd.DataFrame, imp_mu: np.ndarray, need_ids: list[str]) -> np.ndarray:
@@ -365,7 +387,7 @@ def _importance(rng: np.random.Generator, iv: pd.DataFrame, imp_mu: np.ndarray, 
 
 
 def _loyalty(rng: np.random.Generator, iv: pd.DataFrame, perf: np.ndarray, roles: _Roles,
-             need_ids: list[str]) -> pd.DataFrame:
+             need_ids: list[str], sow_base: dict[int, float] | None = None) -> pd.DataFrame:
     """Satisfaction and loyalty follow performance (the top driver dominates); low at at-risk accounts."""
     n_iv = len(iv)
     a_of = iv["_acc"].to_numpy()
@@ -379,7 +401,8 @@ def _loyalty(rng: np.random.Generator, iv: pd.DataFrame, perf: np.ndarray, roles
     rec[at_risk_iv & dm] = np.minimum(rec[at_risk_iv & dm], 6)
     cont = _round_clip(sat_cont + 1.0 - 1.5 * at_risk_iv + rng.normal(0, 0.8, n_iv), 1, 10)
     incr = _round_clip(sat_cont - 0.8 - 1.0 * at_risk_iv + rng.normal(0, 0.9, n_iv), 1, 10)
-    sow_base = {int(a): (rng.uniform(15, 28) if a in roles.at_risk else rng.uniform(45, 80)) for a in roles.key_idx}
+    sow_base = sow_base or {int(a): (rng.uniform(15, 28) if a in roles.at_risk else rng.uniform(45, 80))
+                            for a in roles.key_idx}
     sow = np.clip(np.round((np.array([sow_base[a] for a in a_of]) + rng.normal(0, 6, n_iv)) / 5) * 5, 0, 100)
     dont_know = rng.random(n_iv) < np.where(iv[s.LEVEL] == OPERATIONAL, 0.15, 0.04)
     sow[dont_know] = np.nan
@@ -390,20 +413,27 @@ def _loyalty(rng: np.random.Generator, iv: pd.DataFrame, perf: np.ndarray, roles
 
 
 def _ratings(rng: np.random.Generator, iv: pd.DataFrame, imp: np.ndarray, perf: _Performance, roles: _Roles,
-             comp_of: dict[int, list[str]], need_ids: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+             comp_of: dict[int, list[str]], need_ids: list[str], fixed: tuple[dict, dict] | None = None,
+             keep: dict[str, Any] | None = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The ratings table (ours and each active competitor's) and our recorded importance and performance.
 
     Competitors are rated close to us, except on the planted competitor gap
     and at at-risk accounts, where one competitor is winning (rated about
     where we would be). About 1 % of our and 2 % of competitor ratings are
-    missing.
+    missing. ``fixed`` = (competitor x need offsets, winner per at-risk account) of an earlier wave, drawn if
+    None; ``keep`` (a dict) receives them under ``"fixed"``.
     """
     n_need = len(need_ids)
     a_of = iv["_acc"].to_numpy()
     cg = need_ids.index(COMPETITOR_GAP_NEED)
     comp_ids = [c for c, _ in COMPETITORS]
-    comp_need = {c: rng.normal(0.0, 0.12, n_need) for c in comp_ids}
-    winner = {a: comp_of[a][int(rng.integers(0, len(comp_of[a])))] for a in roles.at_risk}
+    if fixed is None:
+        comp_need = {c: rng.normal(0.0, 0.12, n_need) for c in comp_ids}
+        winner = {a: comp_of[a][int(rng.integers(0, len(comp_of[a])))] for a in roles.at_risk}
+    else:
+        comp_need, winner = fixed
+    if keep is not None:
+        keep["fixed"] = (comp_need, winner)
     imp_obs = imp.copy()
     perf_obs = perf.rounded.copy()
     imp_obs[rng.random(imp.shape) < 0.01] = np.nan
@@ -482,6 +512,11 @@ def generate_sample(seed: int = DEFAULT_SEED, n_accounts: int = 80) -> Sample:
         Tables keyed by :data:`cra_helpers.schema.TABLE_ORDER`, the truth
         dictionary and the verbatim truth table.
     """
+    return _generate(seed, n_accounts)[0]
+
+
+def _generate(seed: int = DEFAULT_SEED, n_accounts: int = 80) -> tuple[Sample, dict[str, Any]]:
+    """The sample and the generator's inner state (roles, effects, …) that a later wave builds on."""
     if n_accounts < 40:
         raise ValueError("n_accounts must be at least 40")
     seq = np.random.SeedSequence(seed)
@@ -503,7 +538,8 @@ def generate_sample(seed: int = DEFAULT_SEED, n_accounts: int = 80) -> Sample:
     perf = _performance(r_ratings, iv, roles, accounts, locations, comp_of, perf_mu, need_ids)
     imp = _importance(r_ratings, iv, imp_mu, need_ids)
     loyalty = _loyalty(r_ratings, iv, perf.rounded, roles, need_ids)
-    ratings, imp_obs, perf_obs = _ratings(r_ratings, iv, imp, perf, roles, comp_of, need_ids)
+    kept: dict[str, Any] = {}
+    ratings, imp_obs, perf_obs = _ratings(r_ratings, iv, imp, perf, roles, comp_of, need_ids, keep=kept)
 
     verbatims, vtruth = _verbatims(r_text, bank, iv, perf.rounded, imp, perf_obs, imp_obs, need_ids, accounts,
                                    locations, comp_of)
@@ -520,7 +556,10 @@ def generate_sample(seed: int = DEFAULT_SEED, n_accounts: int = 80) -> Sample:
         s.VERBATIMS: verbatims,
     }
     tables = {name: tables[name][s.TABLES[name].column_names].reset_index(drop=True) for name in s.TABLE_ORDER}
-    return Sample(tables=tables, truth=_truth(seed, bank, accounts, roles, perf.gap_sites), verbatim_truth=vtruth)
+    sample = Sample(tables=tables, truth=_truth(seed, bank, accounts, roles, perf.gap_sites), verbatim_truth=vtruth)
+    state = dict(bank=bank, accounts=accounts, roles=roles, locations=locations, contacts=contacts, iv=iv,
+                 comp_of=comp_of, imp_mu=imp_mu, perf_mu=perf_mu, need_ids=need_ids, perf=perf, fixed=kept["fixed"])
+    return sample, state
 
 
 # --------------------------------------------------------------------------
