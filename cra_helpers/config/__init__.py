@@ -6,7 +6,7 @@ configuration raises :class:`ConfigError`, which names the file and every
 offending key.
 
 The models live in one module per section (:mod:`.base`, :mod:`.prioritize`,
-:mod:`.quantitative`, :mod:`.actions`, :mod:`.needs_tree`, :mod:`.planning`); every name is
+:mod:`.quantitative`, :mod:`.actions`, :mod:`.needs_tree`, :mod:`.planning`, :mod:`.trends`); every name is
 importable from ``cra_helpers.config``.
 """
 
@@ -29,6 +29,7 @@ from .planning import GuideRule, LetterRule, Planning, ScheduleRule
 from .prioritize import (MONEY_WEIGHTS, AbcClass, ClassBand, KeyAccountRule, NoBusiness, PotentialBand, Prioritize,
                          SliceChecks, ValueBand, ValueScore, check_class_bands)
 from .quantitative import Comparisons, Drivers, Gap, NpsRule, Quantitative, SegmentCuts
+from .trends import Trends
 
 __all__ = [
     "DEFAULTS_RESOURCE", "ConfigError", "StrictModel", "Scale", "Quality", "Pipeline",
@@ -37,7 +38,7 @@ __all__ = [
     "NpsRule", "SegmentCuts", "Drivers", "Comparisons", "Quantitative", "Gap",
     "RiskWeights", "RiskRule", "ActionPlanRule", "Actions", "Summary",
     "NeedsTreeText", "NeedsTreeLexical", "NeedsTreeEmbedding", "NeedsTreeLevels", "NeedsTreeMaxNodes",
-    "NeedsTreeLatent", "NeedsTree", "GuideRule", "LetterRule", "ScheduleRule", "Planning", "Config", "default_config_text", "load_config",
+    "NeedsTreeLatent", "NeedsTree", "Trends", "GuideRule", "LetterRule", "ScheduleRule", "Planning", "Config", "default_config_text", "load_config",
 ]
 
 DEFAULTS_RESOURCE = "defaults.yaml"
@@ -54,6 +55,7 @@ class Config(StrictModel):
     prioritize: Prioritize = Prioritize()
     quantitative: Quantitative = Quantitative()
     gap: Gap = Gap()
+    trends: Trends = Trends()
     actions: Actions = Actions()
     needs_tree: NeedsTree = NeedsTree()
     summary: Summary = Summary()
