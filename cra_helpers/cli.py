@@ -113,6 +113,45 @@ def merge(captures: tuple[Path, ...], base: Path | None, out: Path, config_path:
     click.echo(str(write_merged(frames, out)))
 
 
+@cli.command("import")
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("--client", required=True, help="Client the assessment belongs to, e.g. --client acme.")
+@click.option("--wave", required=True, help="Wave of the assessment, e.g. --wave 2026; importing a stored wave again replaces it.")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Store file (default: $CRA_STORE, else data/cra.duckdb).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Client configuration YAML.")
+def import_command(data: Path, client: str, wave: str, store_path: Path | None, config_path: Path | None) -> None:
+    """Validate an assessment and keep it in the store as one wave of a client."""
+    from .config import load_config
+    from .store import import_assessment
+
+    result = import_assessment(store_path, data, client, wave, config=load_config(config_path))
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    click.echo(", ".join(f"{name} {count:,}" for name, count in result.rows.items()))
+    done = "replaced" if result.replaced else "stored"
+    click.echo(f"{done}: client {result.client}, wave {result.wave} in {result.store} (sha256 {result.sha256[:12]})")
+
+
+@cli.command()
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Store file (default: $CRA_STORE, else data/cra.duckdb).")
+def waves(store_path: Path | None) -> None:
+    """List the waves in the store: client, wave, import time (UTC), source, row counts, checksum."""
+    from .store import list_waves, resolve_store
+
+    table = list_waves(store_path)
+    if not len(table):
+        click.echo(f"no waves stored in {resolve_store(store_path)}")
+        return
+    table["imported_at"] = table["imported_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    shown = table.astype(object).where(table.notna(), "-").astype(str)
+    widths = {c: max(len(c), *(len(v) for v in shown[c])) for c in shown.columns}
+    click.echo("  ".join(c.ljust(widths[c]) for c in shown.columns).rstrip())
+    for row in shown.itertuples(index=False, name=None):
+        click.echo("  ".join(v.ljust(widths[c]) for c, v in zip(shown.columns, row)).rstrip())
+
+
 @cli.command()
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None, help="Assessment workbook or CSV folder (default: the bundled sample).")
 @click.option("--account", "accounts", multiple=True, help="Key account to plan (repeatable), e.g. --account A012.")

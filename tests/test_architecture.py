@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "config": 1,
     # 2 data in: the assessment, its loading, the template, the sample
     "assessment": 2, "loader": 2, "loading": 2, "template": 2, "sample": 2, "sample_text": 2, "contract_doc": 2,
+    "store": 2,
     # 3 analyses: data frames in, tidy data frames out
     "stats": 3, "prioritize": 3, "quantitative": 3, "loyalty": 3, "drivers": 3, "comparisons": 3, "gap": 3, "needs_tree": 3,
     "sentiment": 3, "sentiment_rules": 3, "actions": 3, "overview": 3, "headlines": 3, "redact": 3, "prose": 3, "explore": 3, "explore.app": 5, "explore.serve": 6,
