@@ -135,7 +135,9 @@ def parameterize(template: str, parameters: dict[str, Any]) -> tuple[nbformat.No
     tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
     at = tagged[0] + 1 if tagged else 0
     source = "# Parameters\n" + "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
-    nb.cells.insert(at, nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]}))
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+    cell.id = "injected-parameters"  # the same page whichever worker wrote it
+    nb.cells.insert(at, cell)
     return nb, at
 
 
