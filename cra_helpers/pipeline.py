@@ -312,7 +312,7 @@ def _check_signal(sig: "_Signals", stage: str) -> None:
 def run_pipeline(data: str | Path | None = None, out: str | Path | None = None, config_path: str | Path | None = None,
                  only: list[str] | None = None, workers: int | None = None, notebooks_dir: str | Path | None = None,
                  plotly_js: export.PlotlyMode = "shared", echo: Callable[[str], None] = print, partial: bool = False,
-                 plan: str | Path | None = None) -> RunResult:
+                 plan: str | Path | None = None, compare: str | Path | None = None) -> RunResult:
     """Run the analysis notebooks on an assessment and publish the reports.
 
     The run writes into a hidden staging folder beside its target and is
@@ -346,6 +346,8 @@ def run_pipeline(data: str | Path | None = None, out: str | Path | None = None, 
         partial (and move ``reports/latest``). Without it a run with failures
         is published beside the target as ``<target>-failed/`` and the last
         good report stays where it was.
+    compare
+        The previous wave's assessment: every notebook's ``compare_path``; adds ``07_trends`` unless ``only`` is given.
 
     Returns
     -------
@@ -365,12 +367,13 @@ def run_pipeline(data: str | Path | None = None, out: str | Path | None = None, 
     """
     with _Signals() as sig:
         _check_signal(sig, "while starting")
-        return _run(data, out, config_path, only, workers, notebooks_dir, plotly_js, echo, partial, sig, plan)
+        return _run(data, out, config_path, only, workers, notebooks_dir, plotly_js, echo, partial, sig, plan, compare)
 
 
 def _run(data: str | Path | None, out: str | Path | None, config_path: str | Path | None, only: list[str] | None,
          workers: int | None, notebooks_dir: str | Path | None, plotly_js: export.PlotlyMode,
-         echo: Callable[[str], None], partial: bool, sig: _Signals, plan: str | Path | None = None) -> RunResult:
+         echo: Callable[[str], None], partial: bool, sig: _Signals, plan: str | Path | None = None,
+         compare: str | Path | None = None) -> RunResult:
     """The body of :func:`run_pipeline`, with the signal flag installed."""
     from .loader import load_assessment
 
@@ -380,7 +383,7 @@ def _run(data: str | Path | None, out: str | Path | None, config_path: str | Pat
     nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else paths.notebooks_dir()
     default_out = out is None
 
-    notebooks = discover(nb_dir, only)
+    notebooks = discover(nb_dir, only) if only or not compare else discover(nb_dir) + discover(nb_dir, [steps.TRENDS_STEP])
     progress = _plan_progress(plan) if plan else None  # a bad workbook stops the run before any work
     assessment = load_assessment(data_path, config=config)
     present = set(assessment.tables)
@@ -396,7 +399,8 @@ def _run(data: str | Path | None, out: str | Path | None, config_path: str | Pat
         export.copy_assets(work)
         run_id = uuid.uuid4().hex
         run_date = datetime.now().date().isoformat()
-        results, jobs = _plan_jobs(notebooks, present, data_path, work, config, config_path, plotly_js, run_date, run_id)
+        results, jobs = _plan_jobs(notebooks, present, data_path, work, config, config_path, plotly_js, run_date, run_id,
+                                   compare)
         for name, res in results.items():
             echo(f"  skipped  {name}: {res.reason}")
         n_workers = _worker_count(workers, config, len(jobs))
@@ -520,7 +524,7 @@ def _decks(work: Path, config: Config, summary: dict[str, Any], echo: Callable[[
 
 def _plan_jobs(notebooks: list[Path], present: set[str], data_path: Path, work: Path, config: Config,
                config_path: str | Path | None, plotly_js: str, run_date: str, run_id: str,
-               ) -> tuple[dict[str, NotebookResult], dict[str, dict[str, Any]]]:
+               compare: str | Path | None = None) -> tuple[dict[str, NotebookResult], dict[str, dict[str, Any]]]:
     """Skipped steps (with the reason) and the job of every runnable notebook."""
     results: dict[str, NotebookResult] = {}
     jobs: dict[str, dict[str, Any]] = {}
@@ -545,6 +549,7 @@ def _plan_jobs(notebooks: list[Path], present: set[str], data_path: Path, work: 
                 "data_path": str(data_path),
                 "out_dir": str(work),
                 "config_path": str(Path(config_path).resolve()) if config_path else "",
+                "compare_path": str(Path(compare).resolve()) if compare else "",
             },
             "kernel_name": config.pipeline.kernel_name,
             "timeout": config.pipeline.cell_timeout_s,

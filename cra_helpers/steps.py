@@ -40,6 +40,9 @@ class Step:
     on_request: bool = False
 
 
+TRENDS_STEP = "07_trends"
+"""The wave-over-wave step: run on request, or whenever the pipeline is given a previous wave to compare."""
+
 STEPS: dict[str, Step] = {
     s.name: s
     for s in (
@@ -57,6 +60,8 @@ STEPS: dict[str, Step] = {
         Step("03_needs_tree", "Needs tree: what customers say, grouped into needs", (schema.ACCOUNTS, schema.VERBATIMS)),
         Step("06_explore", "Explore: filter the assessment and watch the views change",
              (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS)),
+        Step(TRENDS_STEP, "Trends: what changed since the previous wave",
+             (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS, schema.NEEDS, schema.RATINGS), on_request=True),
     )
 }
 

@@ -26,7 +26,7 @@ LAYERS: dict[str, int] = {
     "store": 2,
     # 3 analyses: data frames in, tidy data frames out
     "stats": 3, "prioritize": 3, "quantitative": 3, "loyalty": 3, "drivers": 3, "comparisons": 3, "gap": 3, "needs_tree": 3,
-    "sentiment": 3, "sentiment_rules": 3, "actions": 3, "overview": 3, "headlines": 3, "redact": 3, "prose": 3, "explore": 3, "explore.app": 5, "explore.serve": 6,
+    "sentiment": 3, "sentiment_rules": 3, "actions": 3, "overview": 3, "headlines": 3, "redact": 3, "prose": 3, "trends": 3, "explore": 3, "explore.app": 5, "explore.serve": 6,
     "planning": 3, "planning.questions": 1, "planning.knowledge": 3, "planning.guide": 5, "planning.guide_page": 5, "planning.pdf": 5,
     "planning.letters": 5,
     "planning.schedule": 3, "planning.calendar": 5, "planning.capture": 5, "planning.merge": 2,
