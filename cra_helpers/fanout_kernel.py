@@ -152,7 +152,8 @@ def notebook_html(nb: nbformat.NotebookNode, *, title: str, client: str, subtitl
     res = {"cra": {"title": title, "client": client, "subtitle": subtitle, "date": report_date, "plotly_js": "shared",
                    "plotly_inline": "", "plotly_src": PLOTLY_SRC}}
     body, _ = _exporter().from_notebook_node(nb, resources=res)
-    return body
+    # The page sits in accounts/: its link to the landing page goes one folder up.
+    return body.replace('<a href="index.html">All reports</a>', '<a href="../index.html">All reports</a>', 1)
 
 
 def _runner(job: dict[str, Any]) -> KernelRunner:

@@ -134,7 +134,7 @@ def test_pages_open_offline_and_escape_customer_text(both):
         page = (pool.run_folder / r.path).read_text()
         for tag in re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", page):
             assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", tag), tag
-        assert 'src="../assets/plotly.min.js"' in page
+        assert 'src="../assets/plotly.min.js"' in page and 'href="../index.html"' in page
         assert (pool.run_folder / "assets" / "plotly.min.js").exists()
         assert "<script>alert(1)</script>" not in page
     evil_page = (pool.run_folder / pool.accounts[1].path).read_text()
