@@ -34,6 +34,13 @@ Group comparisons
     ε² = H / (n − 1) for several groups (Tomczak & Tomczak, 2014), and Holm's
     step-down correction for multiple comparisons (Holm, *Scand. J.
     Statistics* 6, 1979) from :func:`statsmodels.stats.multitest.multipletests`.
+Portfolio figures (accounts as clusters)
+    Respondents of one account rate alike, so every figure over several
+    accounts uses the cluster-robust CR2 variance with Bell–McCaffrey
+    degrees of freedom (means, paired and independent differences, shares,
+    NPS; :mod:`cra_helpers.stats_cluster`, :mod:`cra_helpers.stats_cluster_diff`,
+    where the method, its closed form for a mean and its sources are). The
+    methods above remain those of figures about one account.
 """
 
 from __future__ import annotations
@@ -50,6 +57,11 @@ from statsmodels.stats.proportion import proportion_confint
 # re-exported, so that every statistic is reached as cra_helpers.stats.<name>
 from .stats_grouped import grouped_mean_ci, grouped_share_ci  # noqa: F401
 from .stats_multiple import adjust_pvalues, holm  # noqa: F401
+from .stats_cluster import (  # noqa: F401
+    BASIS_CLUSTERS, BASIS_RESPONDENTS, DESIGN_EFFECT, ICC, INTERVAL_BASIS, N_ACCOUNTS, N_EFF, WEIGHTINGS,
+    cluster_mean_ci, cluster_nps, cluster_share_ci, grouped_cluster_mean_ci,
+)
+from .stats_cluster_diff import account_vs_rest, cluster_diff_ci  # noqa: F401
 
 # Effect-size bands of Cliff's delta (Romano, Kromrey, Coraggio & Skowronek, 2006).
 CLIFF_BANDS: tuple[tuple[float, str], ...] = ((0.147, "negligible"), (0.33, "small"), (0.474, "medium"), (np.inf, "large"))
