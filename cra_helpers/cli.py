@@ -37,9 +37,10 @@ def _debug_requested(argv: list[str]) -> bool:
 def cli(debug: bool) -> None:
     """CRA Workbench: Customer Relationship Assessment analytics.
 
-    Exit codes: 0 ok, 1 a notebook failed, 2 input or configuration problem,
-    3 folder or environment problem, 4 output folder in use by another run,
-    70 internal error, 130 interrupted (Ctrl+C), 143 terminated.
+    Exit codes: 0 ok (also when an unchanged run was reused), 1 a notebook
+    failed, 2 input or configuration problem, 3 folder or environment
+    problem, 4 output folder in use by another run, 70 internal error,
+    130 interrupted (Ctrl+C), 143 terminated.
     """
     _DEBUG["on"] = _DEBUG["on"] or debug
 
@@ -205,35 +206,79 @@ def plan(data: Path | None, accounts: tuple[str, ...], all_keys: bool, out: Path
 @click.option("--partial", is_flag=True, help="When a notebook fails, publish the run in place anyway, marked partial (default: beside it as <out>-failed).")
 @click.option("--plan", "plan", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Action-plan workbook of an earlier run, filled in by its owners: its progress goes into this run's summary.")
-def run(
-    data: Path | None,
-    out: Path | None,
-    config_path: Path | None,
-    only: tuple[str, ...],
-    workers: int | None,
-    notebooks_dir: Path | None,
-    inline_plotly: bool,
-    partial: bool,
-    plan: Path | None,
-) -> None:
-    """Run the notebooks on an assessment and publish offline HTML reports."""
+@click.option("--force", is_flag=True, help="Run even when data, configuration, notebooks and version are unchanged since the last successful run.")
+@click.option("--log-json", is_flag=True, help="Print one JSON object per step and one for the run (as in log.jsonl) instead of progress lines.")
+@click.option("--compare", default=None, help="The previous wave to compare with: its workbook or CSV folder, or with --wave a wave in the store (adds 07_trends).")
+@click.option("--wave", default=None, help="Read the assessment from the store: this wave (see cra waves).")
+@click.option("--client", default=None, help="With --wave: the client in the store (needed when it holds several).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="With --wave: the store file (default data/cra.duckdb or $CRA_STORE).")
+@click.option("--scheduler", default=None, help="Write the account reports on this Dask scheduler, tcp://HOST:PORT (default: a local process pool).")
+@click.option("--cluster", default=None, help="Write the account reports on a Dask LocalCluster started here, local:N (N worker processes).")
+def run(data: Path | None, out: Path | None, config_path: Path | None, only: tuple[str, ...], workers: int | None,
+        notebooks_dir: Path | None, inline_plotly: bool, partial: bool, plan: Path | None, force: bool, log_json: bool,
+        compare: str | None, wave: str | None, client: str | None, store_path: Path | None, scheduler: str | None,
+        cluster: str | None) -> None:
+    """Run the notebooks on an assessment and publish offline HTML reports (an unchanged run is reused: see --force)."""
+    import json
+
+    from . import runstate
+
+    if scheduler and cluster:
+        raise click.UsageError("give --scheduler or --cluster, not both.")
+    data, previous = _wave_inputs(data, compare, wave, client, store_path)
+    mode = "inline" if inline_plotly else "shared"
+    earlier = None if force else runstate.quick_reuse(data, out, config_path, only, notebooks_dir, mode, partial, plan,
+                                                      previous)
+    if earlier is not None:
+        click.echo(runstate.reused_lines(*earlier, as_json=log_json))
+        return
     from .pipeline import run_pipeline
 
-    result = run_pipeline(
-        data=data,
-        out=out,
-        config_path=config_path,
-        only=list(only) or None,
-        workers=workers,
-        notebooks_dir=notebooks_dir,
-        plotly_js="inline" if inline_plotly else "shared",
-        echo=click.echo,
-        partial=partial,
-        plan=plan,
-    )
-    click.echo(f"Reports: {result.index_path}")
+    result = run_pipeline(data=data, out=out, config_path=config_path, only=list(only) or None, workers=workers,
+                          notebooks_dir=notebooks_dir, plotly_js=mode, echo=(lambda _l: None) if log_json else click.echo,
+                          partial=partial, plan=plan, reuse=not force, compare=previous, dask=scheduler or cluster)
+    if log_json:
+        for record in result.log:
+            click.echo(json.dumps(record, ensure_ascii=False, default=str))
+    else:
+        click.echo(f"Reports: {result.index_path}")
     if not result.ok:
         sys.exit(E.EXIT_NOTEBOOK_FAILED)
+
+
+def _wave_inputs(data: Path | None, compare: str | None, wave: str | None, client: str | None,
+                 store_path: Path | None) -> tuple[Path | None, Path | None]:
+    """The data and previous-wave paths of ``cra run``: files as given, or waves exported from the store."""
+    if wave is None:
+        if client or store_path:
+            raise click.UsageError("--client and --store go with --wave.")
+        return data, Path(compare) if compare else None
+    if data is not None:
+        raise click.UsageError("give --data or --wave, not both.")
+    from .store import wave_data
+
+    current = wave_data(store_path, wave, client)
+    if compare is None or Path(compare).exists():
+        return current, Path(compare) if compare else None
+    return current, wave_data(store_path, compare, client)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--base", "base", type=click.Path(path_type=Path), default=None,
+              help="Assessment holding the rest (other accounts, sales history), as for cra merge.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Report folder (default: reports/<timestamp>/).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Client configuration YAML.")
+@click.option("--only", "only", multiple=True, help="Run only this notebook (repeatable).")
+@click.option("--settle", type=click.FloatRange(min=0.0), default=2.0, show_default=True, help="Seconds without a change before the folder is read.")
+@click.option("--polling", is_flag=True, help="Poll the folder every second (network shares without file events).")
+def watch(folder: Path, base: Path | None, out: Path | None, config_path: Path | None, only: tuple[str, ...],
+          settle: float, polling: bool) -> None:
+    """Merge the capture workbooks in FOLDER and run the reports, again whenever one lands or changes (Ctrl+C stops)."""
+    from .watch import watch as watch_folder
+
+    sys.exit(watch_folder(folder, base=base, out=out, config_path=config_path, only=only, settle=settle,
+                          polling=polling, echo=click.echo))
 
 
 @cli.command("needs-tree")

@@ -37,8 +37,9 @@ from . import export, paths
 from . import schema as S
 from .errors import CraError
 from .outputs import inside, safe_name
+from .steps import ACCOUNT_STEP
 
-NOTEBOOK = "10_account"
+NOTEBOOK = ACCOUNT_STEP
 ACCOUNTS_DIR = "accounts"
 INDEX_JSON = "accounts.json"
 
@@ -413,3 +414,41 @@ def write_accounts_json(result: FanOutResult) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result.as_dict(), indent=2, default=str), encoding="utf-8")
     return path
+
+
+def wanted(only: Iterable[str] | None, present: set[str]) -> bool:
+    """Whether a run writes the account reports: every full run, or ``--only 10_account``; never without
+    the tables the account notebook needs (:data:`cra_helpers.steps.STEPS`)."""
+    from .steps import step_for
+
+    return (not only or NOTEBOOK in set(only)) and not set(step_for(NOTEBOOK).requires) - present
+
+
+def dask_options(dask: str | None) -> dict[str, str | None]:
+    """``scheduler`` / ``cluster`` keyword arguments of :func:`fan_out` from one address:
+    ``None`` (the local pool), ``local:N`` (a Dask LocalCluster) or ``tcp://HOST:PORT``."""
+    if not dask:
+        return {"scheduler": None, "cluster": None}
+    return {"scheduler": None, "cluster": dask} if dask.startswith("local:") else {"scheduler": dask, "cluster": None}
+
+
+def account_reports(work: Path, data_path: Path, config_path: str | Path | None, account_ids: Iterable[str], *,
+                    workers: int | None = None, dask: str | None = None, notebooks_dir: str | Path | None = None,
+                    echo: Callable[[str], None] = print) -> dict[str, Any]:
+    """The account reports of a run: :func:`fan_out` into ``work``, ``accounts/accounts.json``, and the
+    summary's ``account_reports`` section.
+
+    Returns
+    -------
+    dict
+        :meth:`FanOutResult.as_dict` without the (staging) folder, each
+        account with ``failure`` (the cell and error in words, ``""`` when ok).
+    """
+    result = fan_out(work, data_path, config_path, account_ids, workers=workers, echo=echo,
+                     notebooks_dir=notebooks_dir, **dask_options(dask))
+    write_accounts_json(result)
+    out = result.as_dict()
+    out.pop("run_folder", None)
+    for rec, r in zip(out["accounts"], result.accounts):
+        rec["failure"] = "" if r.status == "ok" else _failure_text(r)
+    return out

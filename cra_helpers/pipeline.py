@@ -28,75 +28,19 @@ from typing import Any, Callable
 
 import jinja2
 
-from . import export, paths, steps
+from . import export, paths, runstate, steps
+from .runstate import INDEX_HTML, SUMMARY_JSON, NotebookResult, RunResult  # noqa: F401  (re-exported)
+from .steps import discover  # noqa: F401  (re-exported: the pipeline's notebook discovery)
 from .config import Config, load_config
 from .errors import KernelError, RunInterrupted
 from .outputs import RunFolder, point_link
 from .report import RESULTS_DIR, TABLES_DIR
 
 EXECUTED_DIR = "_executed"
-INDEX_HTML = "index.html"
-SUMMARY_JSON = "summary.json"
 LATEST_LINK = "latest"
 RUN_ID_ENV = "CRA_RUN_ID"
 """Environment variable set in every worker and kernel of a run (its value identifies the run)."""
 POLL_S = 0.1
-
-
-@dataclass
-class NotebookResult:
-    """Outcome of one notebook in a run.
-
-    Attributes
-    ----------
-    name, title
-        Notebook stem and report title.
-    status
-        ``"ok"``, ``"failed"`` or ``"skipped"``.
-    seconds
-        Wall time of execution plus HTML export (0 when skipped).
-    html
-        Report file name relative to the run folder (``None`` if none was written).
-    executed
-        Executed notebook kept for debugging (failed notebooks), relative path.
-    reason
-        Why the notebook was skipped.
-    error
-        ``{"cell": n, "ename": ..., "evalue": ...}`` for a failure; ``cell`` is
-        the 1-based index of the failing code cell as shown in JupyterLab.
-    """
-
-    name: str
-    title: str
-    status: str
-    seconds: float = 0.0
-    html: str | None = None
-    executed: str | None = None
-    reason: str = ""
-    error: dict[str, Any] | None = None
-    headlines: list[dict[str, Any]] = field(default_factory=list)
-    tables: list[str] = field(default_factory=list)
-
-
-@dataclass
-class RunResult:
-    """Everything a run produced."""
-
-    out_dir: Path
-    index_path: Path
-    summary_path: Path
-    notebooks: list[NotebookResult]
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        """True when no notebook failed (skipped ones are fine)."""
-        return all(n.status != "failed" for n in self.notebooks)
-
-    @property
-    def failed(self) -> list[NotebookResult]:
-        """The notebooks that failed."""
-        return [n for n in self.notebooks if n.status == "failed"]
 
 
 # ---------------------------------------------------------------------- kernel
@@ -128,29 +72,6 @@ def ensure_kernel(name: str) -> None:
 # ---------------------------------------------------------------------- run
 def _default_target() -> Path:
     return paths.reports_dir() / datetime.now().strftime("%Y%m%d-%H%M%S")
-
-
-def discover(notebooks_dir: Path, only: list[str] | None = None) -> list[Path]:
-    """Notebooks to consider, sorted by name; ``only`` restricts to those stems.
-
-    Without ``only``, steps registered ``on_request`` (:class:`cra_helpers.steps.Step`)
-    are left out: they run only when named.
-
-    Raises
-    ------
-    FileNotFoundError
-        When the folder has no notebooks or an ``only`` name matches none.
-    """
-    found = sorted(p for p in notebooks_dir.glob("*.ipynb") if not p.name.startswith("."))
-    if not found:
-        raise FileNotFoundError(f"no notebooks in {notebooks_dir}")
-    if only:
-        stems = {p.stem: p for p in found}
-        unknown = [o for o in only if o not in stems]
-        if unknown:
-            raise FileNotFoundError(f"unknown notebook(s) {', '.join(unknown)}; available: {', '.join(stems)}")
-        return [stems[o] for o in only]
-    return [p for p in found if not steps.step_for(p.stem).on_request]
 
 
 def _open_run_folder(out: str | Path | None) -> RunFolder:
@@ -312,29 +233,24 @@ def _check_signal(sig: "_Signals", stage: str) -> None:
 def run_pipeline(data: str | Path | None = None, out: str | Path | None = None, config_path: str | Path | None = None,
                  only: list[str] | None = None, workers: int | None = None, notebooks_dir: str | Path | None = None,
                  plotly_js: export.PlotlyMode = "shared", echo: Callable[[str], None] = print, partial: bool = False,
-                 plan: str | Path | None = None, compare: str | Path | None = None) -> RunResult:
-    """Run the analysis notebooks on an assessment and publish the reports.
-
-    The run writes into a hidden staging folder beside its target and is
-    moved into place only when every notebook has ended (see
-    :mod:`cra_helpers.outputs`); an interrupted run publishes nothing.
+                 plan: str | Path | None = None, reuse: bool = False, compare: str | Path | None = None,
+                 dask: str | None = None) -> RunResult:
+    """Run the analysis notebooks on an assessment and publish the reports (staged, then moved into place:
+    an interrupted run publishes nothing; :mod:`cra_helpers.outputs`).
 
     Parameters
     ----------
     data
         Assessment workbook or CSV folder (default: the bundled sample).
     out
-        Run folder (default: ``reports/<YYYYmmdd-HHMMSS>/``, and
-        ``reports/latest`` is pointed at it after a successful run). An
-        existing folder is replaced as a whole, and only when it is empty or
-        a previous run's folder.
+        Run folder (default ``reports/<YYYYmmdd-HHMMSS>/``, then ``reports/latest`` points at it); an
+        existing folder is replaced as a whole, only when empty or a previous run's.
     config_path
         Client configuration YAML (default: package defaults).
     only
         Notebook stems to run (default: all).
     workers
-        Parallel processes (default: ``pipeline.workers`` from configuration,
-        0 meaning the number of CPU cores).
+        Parallel processes (default: ``pipeline.workers``; 0 = the CPU cores).
     notebooks_dir
         Folder of notebooks (default: the project's ``notebooks/``).
     plotly_js
@@ -342,10 +258,16 @@ def run_pipeline(data: str | Path | None = None, out: str | Path | None = None, 
     echo
         Where progress lines go.
     partial
-        When a notebook fails, publish the run in place anyway, marked as
-        partial (and move ``reports/latest``). Without it a run with failures
-        is published beside the target as ``<target>-failed/`` and the last
-        good report stays where it was.
+        When a notebook fails, publish the run in place anyway, marked partial;
+        without it such a run goes to ``<target>-failed/`` and the last good report stays.
+    plan
+        Filled-in action-plan workbook of an earlier run (its progress goes into the summary).
+    reuse
+        Return the last successful run in ``out`` (or ``reports/latest``) made
+        from the same inputs (:mod:`cra_helpers.runstate`), running nothing.
+    dask
+        Where the account reports (``accounts/``) run: ``None`` a local process pool,
+        ``local:N`` a Dask LocalCluster, ``tcp://HOST:PORT`` a Dask scheduler.
     compare
         The previous wave's assessment: every notebook's ``compare_path``; adds ``07_trends`` unless ``only`` is given.
 
@@ -356,72 +278,114 @@ def run_pipeline(data: str | Path | None = None, out: str | Path | None = None, 
 
     Raises
     ------
-    AssessmentError
-        The data is invalid (nothing is run).
-    ConfigError
-        The configuration is invalid (nothing is run).
+    AssessmentError, ConfigError
+        The data or the configuration is invalid (nothing is run).
     OutputError, OutputBusy
         The output folder cannot be written, holds other files, or is in use by another run.
     RunInterrupted
         SIGINT or SIGTERM arrived: workers and kernels were stopped, nothing was published.
     """
+    options = _Options(data, out, config_path, only, workers, notebooks_dir, plotly_js, echo, partial, plan, reuse,
+                       compare, dask)
     with _Signals() as sig:
         _check_signal(sig, "while starting")
-        return _run(data, out, config_path, only, workers, notebooks_dir, plotly_js, echo, partial, sig, plan, compare)
+        return _run(options, sig)
 
 
-def _run(data: str | Path | None, out: str | Path | None, config_path: str | Path | None, only: list[str] | None,
-         workers: int | None, notebooks_dir: str | Path | None, plotly_js: export.PlotlyMode,
-         echo: Callable[[str], None], partial: bool, sig: _Signals, plan: str | Path | None = None,
-         compare: str | Path | None = None) -> RunResult:
-    """The body of :func:`run_pipeline`, with the signal flag installed."""
+@dataclass
+class _Options:
+    """The arguments of :func:`run_pipeline`."""
+
+    data: str | Path | None
+    out: str | Path | None
+    config_path: str | Path | None
+    only: list[str] | None
+    workers: int | None
+    notebooks_dir: str | Path | None
+    plotly_js: export.PlotlyMode
+    echo: Callable[[str], None]
+    partial: bool
+    plan: str | Path | None
+    reuse: bool
+    compare: str | Path | None
+    dask: str | None
+
+
+def _run(o: _Options, sig: _Signals) -> RunResult:
+    """The body of :func:`run_pipeline`, with the signal flag installed: check, reuse or load, then execute."""
+    from .actions import plan_summary
     from .loader import load_assessment
 
     t_start = time.perf_counter()
-    config: Config = load_config(config_path)
-    data_path = Path(data).resolve() if data else paths.sample_path()
-    nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else paths.notebooks_dir()
-    default_out = out is None
-
-    notebooks = discover(nb_dir, only) if only or not compare else discover(nb_dir) + discover(nb_dir, [steps.TRENDS_STEP])
-    progress = _plan_progress(plan) if plan else None  # a bad workbook stops the run before any work
+    config: Config = load_config(o.config_path)
+    data_path = Path(o.data).resolve() if o.data else paths.sample_path()
+    nb_dir = Path(o.notebooks_dir).resolve() if o.notebooks_dir else paths.notebooks_dir()
+    notebooks = runstate.run_notebooks(nb_dir, o.only, o.compare)
+    inputs = runstate.run_inputs(data_path, config, notebooks, only=o.only, plotly_js=o.plotly_js, partial=o.partial,
+                                 plan=o.plan, compare=o.compare)
+    if o.reuse and (earlier := runstate.reused_result(o.out, inputs, t_start, o.echo)) is not None:
+        return earlier
+    progress = plan_summary(o.plan) if o.plan else None  # a bad workbook stops the run before any work
     assessment = load_assessment(data_path, config=config)
-    present = set(assessment.tables)
     ensure_kernel(config.pipeline.kernel_name)
     _check_signal(sig, "while loading the data")
+    context = {"config": config, "data_path": data_path, "nb_dir": nb_dir, "notebooks": notebooks, "inputs": inputs,
+               "progress": progress, "assessment": assessment, "t_start": t_start}
+    return _execute(o, sig, **context)
 
-    folder = _open_run_folder(out)
+
+def _execute(o: _Options, sig: _Signals, *, config: Config, data_path: Path, nb_dir: Path, notebooks: list[Path],
+             inputs: dict[str, Any], progress: dict[str, Any] | None, assessment: Any, t_start: float) -> RunResult:
+    """Run the notebooks and the account reports in a staged run folder, then publish it."""
+    echo, present = o.echo, set(assessment.tables)
+    folder = _open_run_folder(o.out)
     try:
-        target = folder.target
-        work = folder.staging
+        target, work = folder.target, folder.staging
         (work / TABLES_DIR).mkdir(exist_ok=True)
         (work / RESULTS_DIR).mkdir(exist_ok=True)
         export.copy_assets(work)
-        run_id = uuid.uuid4().hex
-        run_date = datetime.now().date().isoformat()
-        results, jobs = _plan_jobs(notebooks, present, data_path, work, config, config_path, plotly_js, run_date, run_id,
-                                   compare)
+        run_id, run_date = uuid.uuid4().hex, datetime.now().date().isoformat()
+        results, jobs = _plan_jobs([p for p in notebooks if p.stem != steps.ACCOUNT_STEP], present, data_path, work,
+                                   config, o.config_path, o.plotly_js, run_date, run_id, o.compare)
         for name, res in results.items():
             echo(f"  skipped  {name}: {res.reason}")
-        n_workers = _worker_count(workers, config, len(jobs))
+        n_workers = _worker_count(o.workers, config, len(jobs))
         echo(f"Running {len(jobs)} notebook(s) on {data_path.name} with {n_workers} process(es) → {target}")
         results.update(_run_jobs(jobs, n_workers, run_id, echo, sig))
-
+        reports = _account_reports(work, data_path, o.config_path, assessment, o.only, nb_dir, o.workers, o.dask,
+                                   lambda line: echo(line.replace(str(work), str(target))))
+        _check_signal(sig, "while the account reports were written")
         _read_payloads(results, work)
         ordered = [results[p.stem] for p in notebooks if p.stem in results]
-        ok = all(r.status != "failed" for r in ordered)
+        ok = all(r.status != "failed" for r in ordered) and reports.get("ok", True)
         summary = _summary(config, run_date, data_path, present, assessment, ordered, t_start, progress)
+        summary.update({"ok": ok, "partial": not ok, "account_reports": reports, runstate.INPUTS_KEY: inputs})
         summary.update(_deliverables(work, assessment, config, summary, echo))
+        log = runstate.write_run_log(work, ordered, run_id, "ok" if ok else ("partial" if o.partial else "failed"),
+                                     target, time.perf_counter() - t_start)
         (work / SUMMARY_JSON).write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
         write_index(work, summary)
-        published = folder.publish(as_failed=not ok and not partial)
+        published = folder.publish(as_failed=not ok and not o.partial)
     finally:
         folder.__exit__(None, None, None)
-    if default_out and (ok or partial):
+    if o.out is None and (ok or o.partial):
         point_link(published.parent / LATEST_LINK, published)
     if not ok:
         _echo_failures(ordered, published, target, echo)
-    return RunResult(published, published / INDEX_HTML, published / SUMMARY_JSON, ordered, summary["seconds"])
+    return RunResult(published, published / INDEX_HTML, published / SUMMARY_JSON, ordered, summary["seconds"], log=log)
+
+
+def _account_reports(work: Path, data_path: Path, config_path: str | Path | None, assessment: Any,
+                     only: list[str] | None, nb_dir: Path, workers: int | None, dask: str | None,
+                     echo: Callable[[str], None]) -> dict[str, Any]:
+    """One report per key account (``accounts/``) when the run wants them (:func:`cra_helpers.fanout.wanted`)."""
+    from . import fanout
+    from .headlines import key_account_ids
+
+    if not fanout.wanted(only, set(assessment.tables)) or not (nb_dir / f"{fanout.NOTEBOOK}.ipynb").is_file():
+        return {}
+    return fanout.account_reports(work, data_path, config_path, key_account_ids(assessment), workers=workers, dask=dask,
+                                  notebooks_dir=nb_dir, echo=echo)
 
 
 def _worker_count(workers: int | None, config: Config, n_jobs: int) -> int:
@@ -459,22 +423,6 @@ def _echo_failures(ordered: list[NotebookResult], published: Path, target: Path,
     if published != target:
         kept = f"{target} is unchanged" if target.exists() else f"nothing was published at {target}"
         echo(f"Some reports failed: this run is at {published}; {kept} (use --partial to publish a partial run in place).")
-
-
-def _plan_progress(plan: str | Path) -> dict[str, Any]:
-    """Progress of a filled-in action-plan workbook, for the summary (located errors on bad cells)."""
-    from .actions import plan_progress, progress_headlines, read_action_plan
-
-    table = plan_progress(read_action_plan(plan))
-    at = table.attrs
-    return {
-        "source": Path(plan).name,
-        "today": at.get("today"),
-        "headlines": [{"label": lab, "value": (None if isinstance(v, float) and v != v else v), "unit": unit}
-                      for lab, v, unit in progress_headlines(table)],
-        "by_status": table[["status", "actions", "overdue"]].to_dict(orient="records"),
-        "overdue_actions": list(at.get("overdue_actions", [])),
-    }
 
 
 def _deliverables(work: Path, assessment: Any, config: Config, summary: dict[str, Any],

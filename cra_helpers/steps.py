@@ -8,6 +8,7 @@ that is not listed here still runs, on the ``accounts`` table alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import schema
 
@@ -42,6 +43,8 @@ class Step:
 
 TRENDS_STEP = "07_trends"
 """The wave-over-wave step: run on request, or whenever the pipeline is given a previous wave to compare."""
+ACCOUNT_STEP = "10_account"
+"""The per-account notebook: every full run fans it out over the key accounts (:mod:`cra_helpers.fanout`)."""
 
 STEPS: dict[str, Step] = {
     s.name: s
@@ -58,6 +61,9 @@ STEPS: dict[str, Step] = {
         Step("02_quantitative", "Satisfaction, loyalty and key drivers",
              (schema.ACCOUNTS, schema.INTERVIEWS, schema.CONTACTS, schema.RATINGS, schema.LOYALTY)),
         Step("03_needs_tree", "Needs tree: what customers say, grouped into needs", (schema.ACCOUNTS, schema.VERBATIMS)),
+        Step(ACCOUNT_STEP, "One key account against the portfolio",
+             (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS, schema.NEEDS, schema.RATINGS, schema.LOYALTY),
+             on_request=True),
         Step("06_explore", "Explore: filter the assessment and watch the views change",
              (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS)),
         Step(TRENDS_STEP, "Trends: what changed since the previous wave",
@@ -69,3 +75,26 @@ STEPS: dict[str, Step] = {
 def step_for(name: str) -> Step:
     """Return the registered step called ``name``, or a default one for an unlisted notebook."""
     return STEPS.get(name, Step(name, name.replace("_", " ").strip()))
+
+
+def discover(notebooks_dir: Path, only: list[str] | None = None) -> list[Path]:
+    """Notebooks to consider, sorted by name; ``only`` restricts to those stems.
+
+    Without ``only``, steps registered ``on_request`` (:class:`cra_helpers.steps.Step`)
+    are left out: they run only when named.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder has no notebooks or an ``only`` name matches none.
+    """
+    found = sorted(p for p in notebooks_dir.glob("*.ipynb") if not p.name.startswith("."))
+    if not found:
+        raise FileNotFoundError(f"no notebooks in {notebooks_dir}")
+    if only:
+        stems = {p.stem: p for p in found}
+        unknown = [o for o in only if o not in stems]
+        if unknown:
+            raise FileNotFoundError(f"unknown notebook(s) {', '.join(unknown)}; available: {', '.join(stems)}")
+        return [stems[o] for o in only]
+    return [p for p in found if not step_for(p.stem).on_request]

@@ -526,3 +526,44 @@ def export_wave(store_path: str | Path | None, client: str, wave: str, folder: s
             for row in frame.astype(object).itertuples(index=False, name=None):
                 writer.writerow([_csv_cell(v) for v in row])
     return target
+
+
+WAVES_CACHE = ".cra-waves"
+"""Folder beside the store holding the waves exported for ``cra run --wave`` (one CSV folder per client and wave)."""
+
+
+def wave_data(store_path: str | Path | None, wave: str, client: str | None = None) -> Path:
+    """A stored wave as a CSV folder ``cra run`` can read: ``<store folder>/.cra-waves/<client>/<wave>/``.
+
+    Parameters
+    ----------
+    store_path
+        The store file; ``None`` for :func:`default_store`.
+    wave
+        The wave.
+    client
+        The client; may be left out when the store holds one client only.
+
+    Returns
+    -------
+    Path
+        The exported folder (rewritten on every call, so it always matches the store).
+
+    Raises
+    ------
+    StoreError
+        Unknown client or wave (the stored ones are listed), or a client left
+        out of a store holding several.
+    """
+    from .outputs import inside, safe_name
+
+    store = resolve_store(store_path)
+    if client is None:
+        clients = sorted(set(list_waves(store)["client"].dropna().astype(str)))
+        if len(clients) != 1:
+            named = ", ".join(repr(c) for c in clients) or "none"
+            raise StoreError(f"the store {store} holds the clients {named}: name one with --client")
+        client = clients[0]
+    root = store.parent / WAVES_CACHE
+    folder = inside(root, root / safe_name(check_name(client, "client")) / safe_name(check_name(wave, "wave")))
+    return export_wave(store, client, wave, folder)

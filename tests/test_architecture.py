@@ -23,10 +23,11 @@ LAYERS: dict[str, int] = {
     "config": 1,
     # 2 data in: the assessment, its loading, the template, the sample
     "assessment": 2, "loader": 2, "loading": 2, "template": 2, "sample": 2, "sample_text": 2, "contract_doc": 2,
-    "store": 2,
+    "store": 2, "tiling": 2,
     # 3 analyses: data frames in, tidy data frames out
     "stats": 3, "prioritize": 3, "quantitative": 3, "loyalty": 3, "drivers": 3, "comparisons": 3, "gap": 3, "needs_tree": 3,
     "sentiment": 3, "sentiment_rules": 3, "actions": 3, "overview": 3, "headlines": 3, "redact": 3, "prose": 3, "trends": 3, "explore": 3, "explore.app": 5, "explore.serve": 6,
+    "account_view": 3,
     "planning": 3, "planning.questions": 1, "planning.knowledge": 3, "planning.guide": 5, "planning.guide_page": 5, "planning.pdf": 5,
     "planning.letters": 5,
     "planning.schedule": 3, "planning.calendar": 5, "planning.capture": 5, "planning.merge": 2,
@@ -36,7 +37,7 @@ LAYERS: dict[str, int] = {
     # 5 deliverables: pages, reports, decks, customer outputs, the needs-tree command's page
     "report": 5, "export": 5, "customer": 5, "findings": 5, "decks": 5, "needs_tree.command": 5,
     # 6 orchestration: the pipeline, its worker processes, the command line
-    "pipeline": 6, "worker": 6, "cli": 6,
+    "pipeline": 6, "worker": 6, "cli": 6, "fanout": 6, "fanout_kernel": 6, "runstate": 6, "watch": 6,
 }
 NAMES = {0: "foundation", 1: "configuration", 2: "data", 3: "analyses", 4: "figures", 5: "deliverables",
          6: "orchestration"}

@@ -53,7 +53,17 @@ def test_sample_run_writes_reports_tables_and_summary(sample_run):
     assert (out / "assets" / "plotly.min.js").is_file()
     summary = json.loads((out / "summary.json").read_text())
     names = [n["name"] for n in summary["notebooks"]]
-    assert names == sorted(p.stem for p in paths.notebooks_dir().glob("*.ipynb"))
+    assert names == sorted(p.stem for p in paths.notebooks_dir().glob("*.ipynb") if not steps.step_for(p.stem).on_request)
+    # every key account got its own report, linked from the landing page
+    from cra_helpers import headlines
+    from cra_helpers.loader import load_assessment
+
+    keys = headlines.key_account_ids(load_assessment(paths.sample_path()))
+    reports = summary["account_reports"]
+    assert reports["ok"] and [a["account"] for a in reports["accounts"]] == keys
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for a in reports["accounts"]:
+        assert (out / a["path"]).is_file() and f'href="{a["path"]}"' in index
     for nb in summary["notebooks"]:
         assert nb["status"] == "ok"
         assert (out / nb["html"]).is_file()

@@ -102,8 +102,8 @@ from .library import (
 from .one_pagers import CUSTOMER_KEYS, account_actions, customer_one_pager, one_pager
 from .plan import (
     METRIC_HEADERS, PLAN_SHEET, PLAN_STATUSES, RECS_HEADERS, RISK_HEADERS, UNRANKED_SHEET, ActionPlanError,
-    action_plan, plan_columns, plan_columns_default, plan_progress, progress_headlines, read_action_plan,
-    write_action_plan,
+    action_plan, plan_columns, plan_columns_default, plan_progress, plan_summary, progress_headlines,
+    read_action_plan, write_action_plan,
 )
 from .quotes import (
     _role,  # cra_helpers.customer attributes remarks by the same rule
@@ -124,6 +124,6 @@ __all__ = [
     "account_risk", "need_impact", "recommendations", "unranked_actions", "scale_label", "rating_measure",
     "metrics_for_needs", "PLAN_STATUSES", "PLAN_SHEET", "UNRANKED_SHEET", "plan_columns", "action_plan",
     "risk_weights_table", "RECS_HEADERS", "RISK_HEADERS", "METRIC_HEADERS", "write_action_plan", "ActionPlanError",
-    "read_action_plan", "plan_progress", "progress_headlines", "near_duplicate", "distinct_texts", "account_words",
+    "read_action_plan", "plan_progress", "plan_summary", "progress_headlines", "near_duplicate", "distinct_texts", "account_words",
     "account_quotes", "account_actions", "one_pager", "CUSTOMER_KEYS", "customer_one_pager", "plan_columns_default",
 ]

@@ -447,3 +447,30 @@ def progress_headlines(progress: pd.DataFrame) -> list[tuple[str, object, str]]:
     at = progress.attrs
     return [("Actions in the plan", at.get("actions", 0), ""), ("Actions done", at.get("done", 0), ""),
             ("Share of actions done", at.get("share_done_pct", np.nan), "%"), ("Actions overdue", at.get("overdue", 0), "")]
+
+
+def plan_summary(path: str | Path) -> dict:
+    """Progress of a filled-in action-plan workbook as the run's ``summary.json`` holds it.
+
+    Parameters
+    ----------
+    path
+        The workbook (:func:`read_action_plan` reports bad cells with sheet, row and column).
+
+    Returns
+    -------
+    dict
+        ``source`` (file name), ``today``, ``headlines`` (label, value, unit of
+        :func:`progress_headlines`; NaN as ``None``), ``by_status`` (status,
+        actions, overdue) and ``overdue_actions``.
+    """
+    table = plan_progress(read_action_plan(path))
+    at = table.attrs
+    return {
+        "source": Path(path).name,
+        "today": at.get("today"),
+        "headlines": [{"label": lab, "value": (None if isinstance(v, float) and v != v else v), "unit": unit}
+                      for lab, v, unit in progress_headlines(table)],
+        "by_status": table[["status", "actions", "overdue"]].to_dict(orient="records"),
+        "overdue_actions": list(at.get("overdue_actions", [])),
+    }
