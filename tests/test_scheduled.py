@@ -189,3 +189,44 @@ def test_watch_runs_when_a_capture_lands(drop, tmp_path):
 def test_watch_refuses_a_missing_folder(tmp_path):
     with pytest.raises(W.WatchError, match="not a folder"):
         W.watch(tmp_path / "nope")
+
+
+# ----------------------------------------------------------------------
+# cra run --wave / --compare from the store
+# ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def two_waves(tmp_path_factory):
+    from cra_helpers import store
+
+    db = tmp_path_factory.mktemp("store") / "cra.duckdb"
+    store.import_assessment(db, paths.sample_path(), "Sample", "2026")
+    store.import_assessment(db, paths.sample_dir() / "waves" / "2027" / "assessment.xlsx", "Sample", "2027")
+    return db
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--wave", "2028"], "has no wave '2028'"),
+    (["--wave", "2027", "--client", "Nobody"], "client 'Nobody' is not in the store"),
+    (["--wave", "2027", "--data", "x.xlsx"], "give --data or --wave, not both"),
+    (["--client", "Sample"], "--client and --store go with --wave"),
+    (["--wave", "2027", "--scheduler", "tcp://127.0.0.1:1", "--cluster", "local:2"], "--scheduler or --cluster, not both"),
+])
+def test_run_from_the_store_refuses_what_it_cannot_do(two_waves, tmp_path, args, says):
+    proc, _ = _cra("run", "--store", str(two_waves), "--out", str(tmp_path / "o"), *args)
+    assert proc.returncode == 2 and says in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_run_a_stored_wave_against_the_previous_one(two_waves, tmp_path):
+    out = tmp_path / "run"
+    args = ["run", "--wave", "2027", "--compare", "2026", "--store", str(two_waves), "--only", "07_trends", "--out", str(out)]
+    proc, _ = _cra(*args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    html = (out / "07_trends.html").read_text(encoding="utf-8")
+    truth = json.loads((paths.sample_dir() / "waves" / "truth_waves.json").read_text(encoding="utf-8"))
+    assert "Nordhavn Rail GmbH" in html and "Technical support" in html and "Price level" in html, truth
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert Path(summary["data"]).parts[-2:] == ("Sample", "2027") and summary["inputs"]["options"]["compare"]
+    again, seconds = _cra(*args)  # the store's waves exported again: same files, the run is reused
+    assert again.returncode == 0 and "reused" in again.stdout and seconds < 3.0, (seconds, again.stdout)
