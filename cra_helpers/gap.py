@@ -155,19 +155,33 @@ def _adjust(p: pd.Series, config: Config) -> pd.Series:
 welch_from_summaries = stats.welch_from_summaries
 
 
-def _need_scores(rn: pd.DataFrame) -> pd.DataFrame:
-    """Per need of :func:`respondent_needs` output: ``n`` (rated both) and the mean and interval of importance, performance and gap."""
+CLUSTER_COLUMNS: tuple[str, ...] = (stats.N_ACCOUNTS, stats.N_EFF, stats.DESIGN_EFFECT, stats.ICC, stats.INTERVAL_BASIS)
+"""Per row of a portfolio table: accounts, effective sample size, design effect, ICC, how the interval was computed."""
+RESPONDENT_GAP = "respondent_gap"
+"""Beside a gap weighted per account or by revenue: the mean gap with every respondent counted once."""
+
+
+def _need_scores(rn: pd.DataFrame, level: float = 0.95, weighting: str = "respondents",
+                 revenue: pd.Series | None = None) -> pd.DataFrame:
+    """Per need of :func:`respondent_needs` output: ``n`` (rated both), mean and CR2 interval of importance, performance and gap.
+
+    The cluster columns (:data:`CLUSTER_COLUMNS`) are those of the gap.
+    """
     both = rn[S.IMPORTANCE].notna() & rn[S.PERFORMANCE].notna()
-    frame = rn[[S.NEED_ID, S.IMPORTANCE, S.PERFORMANCE]].assign(gap=rn["gap"].where(both))
+    frame = rn[[S.NEED_ID, S.ACCOUNT_ID, S.IMPORTANCE, S.PERFORMANCE]].assign(gap=rn["gap"].where(both))
     out = None
     for col in (S.IMPORTANCE, S.PERFORMANCE, "gap"):
-        est = stats.grouped_mean_ci(frame, [S.NEED_ID], col).set_index(S.NEED_ID)
+        est = stats.grouped_cluster_mean_ci(frame, [S.NEED_ID], col, S.ACCOUNT_ID, level, weighting, revenue).set_index(S.NEED_ID)
         part = est[["estimate", "ci_low", "ci_high"]].set_axis([col, f"{col}_ci_low", f"{col}_ci_high"], axis=1)
         if out is None:
             out = est[["n"]].copy()  # the gap's n is set below
         out = out.join(part)
         if col == "gap":
             out["n"] = est["n"]
+            out = out.join(est[list(CLUSTER_COLUMNS)])
+    if out is not None and weighting != "respondents":
+        plain = stats.grouped_cluster_mean_ci(frame, [S.NEED_ID], "gap", S.ACCOUNT_ID, level).set_index(S.NEED_ID)
+        out[RESPONDENT_GAP] = plain["estimate"]
     return out.reset_index() if out is not None else pd.DataFrame()
 
 
@@ -194,17 +208,25 @@ def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str
         One row per need of the ``needs`` table: ``need_id, need, primary_group,
         n, importance, importance_ci_low, importance_ci_high, performance,
         performance_ci_low, performance_ci_high, gap, gap_ci_low, gap_ci_high,
-        quadrant, opportunity, rank_gap, rank_opportunity`` (+ derived columns).
+        n_accounts, n_eff, design_effect, icc, interval_basis`` (of the gap),
+        ``quadrant, opportunity, rank_gap, rank_opportunity`` (+ derived
+        columns; ``respondent_gap`` beside a gap weighted by
+        ``quantitative.portfolio_weighting`` other than respondents).
         All on the performance scale; ``n`` counts respondents who rated both.
+        Intervals over several accounts are cluster-robust (CR2, accounts as
+        clusters, :mod:`cra_helpers.stats_cluster`); within one account they
+        are the Student intervals of its respondents.
         A need nobody rated has NaN scores and an empty quadrant; with the
         crosshairs at the means and fewer rated needs than
         ``config.gap.min_needs_for_quadrants``, every quadrant is empty
         (:func:`quadrant_note` says why).
         ``frame.attrs`` holds the crosshair positions.
     """
+    from .quantitative import portfolio_weighting
     rn = respondent_needs(a) if respondents is None else respondents
     needs = a.needs[[S.NEED_ID, S.NEED_NAME, S.PRIMARY_GROUP]].rename(columns={S.NEED_NAME: "need"}).astype(object)
-    out = needs.merge(_need_scores(rn), on=S.NEED_ID, how="left")
+    weighting, revenue = portfolio_weighting(a)
+    out = needs.merge(_need_scores(rn, a.config.quantitative.confidence_level, weighting, revenue), on=S.NEED_ID, how="left")
     out["n"] = out["n"].fillna(0).astype(int)
     mode = crosshair or a.config.gap.crosshair
     if mode == "midpoints":
@@ -220,13 +242,19 @@ def need_gaps(a: Assessment, derived: pd.DataFrame | None = None, crosshair: str
     out["rank_opportunity"] = out["opportunity"].rank(ascending=False, method="min").astype("Int64")
     attrs = {"crosshair": mode, "importance_cut": imp_cut, "performance_cut": perf_cut}
     if derived is not None and not derived.empty:
-        d = derived[[S.NEED_ID, "pct_of_r2"]].drop_duplicates(S.NEED_ID).rename(columns={"pct_of_r2": "derived_importance"})
-        out = out.merge(d, on=S.NEED_ID, how="left")
-        d_cut = float(out["derived_importance"].mean())
-        out["quadrant_derived"] = [quadrant(i, p, d_cut, perf_cut) if named else ""
-                                   for i, p in zip(out["derived_importance"], out[S.PERFORMANCE])]
-        attrs["derived_cut"] = d_cut
+        out = _with_derived(out, derived, named, perf_cut, attrs)
     out.attrs.update(attrs)
+    return out
+
+
+def _with_derived(out: pd.DataFrame, derived: pd.DataFrame, named: bool, perf_cut: float, attrs: dict) -> pd.DataFrame:
+    """``out`` with ``derived_importance`` (% of R²) and ``quadrant_derived``; the derived crosshair goes into ``attrs``."""
+    d = derived[[S.NEED_ID, "pct_of_r2"]].drop_duplicates(S.NEED_ID).rename(columns={"pct_of_r2": "derived_importance"})
+    out = out.merge(d, on=S.NEED_ID, how="left")
+    d_cut = float(out["derived_importance"].mean())
+    out["quadrant_derived"] = [quadrant(i, p, d_cut, perf_cut) if named else ""
+                               for i, p in zip(out["derived_importance"], out[S.PERFORMANCE])]
+    attrs["derived_cut"] = d_cut
     return out
 
 
@@ -237,34 +265,47 @@ def account_gaps(a: Assessment) -> pd.DataFrame:
     -------
     DataFrame
         ``account_id, need_id, n, importance, performance, gap, rest_gap,
-        difference, ci_low, ci_high, p_value, p_adjusted, significant``:
+        difference, ci_low, ci_high, p_value, n_accounts, design_effect,
+        interval_basis, p_adjusted, significant``:
         ``difference = gap − rest_gap`` where ``rest_gap`` is the mean gap of
-        the respondents of all other accounts (Welch test and interval; Holm
-        over all account × need tests). Groups with fewer than ``gap.min_n``
+        the respondents of all other accounts, ``n_accounts`` (the account
+        and those of the rest), ``design_effect`` (variance over the
+        all-respondent Welch variance), ``interval_basis``. The account's
+        mean is respondent based, the rest's cluster-robust over the other
+        accounts; *t* test and interval on the Welch–Satterthwaite degrees of
+        freedom (:func:`cra_helpers.stats.account_vs_rest`); Holm over all
+        account × need tests. Groups with fewer than ``gap.min_n``
         respondents are not tested (``p_value`` NaN).
     """
     rn = respondent_needs(a).dropna(subset=["gap"])
-    rn = rn.assign(_sq=np.square(rn["gap"].to_numpy(float)))
     cfg = a.config.gap
     keys = [S.ACCOUNT_ID, S.NEED_ID]
     g = rn.groupby(keys, sort=True).agg(
-        n=("gap", "size"), importance=(S.IMPORTANCE, "mean"), performance=(S.PERFORMANCE, "mean"),
-        gap=("gap", "mean"), _s=("gap", "sum"), _ss=("_sq", "sum"),
+        n=("gap", "size"), importance=(S.IMPORTANCE, "mean"), performance=(S.PERFORMANCE, "mean"), gap=("gap", "mean"),
     ).reset_index()
     if g.empty:
         return g
-    tot = g.groupby(S.NEED_ID)[["n", "_s", "_ss"]].transform("sum")
-    n_r, s_r, ss_r = tot["n"] - g["n"], tot["_s"] - g["_s"], tot["_ss"] - g["_ss"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rest_mean = s_r / n_r
-        rest_var = (ss_r - n_r * rest_mean**2) / (n_r - 1)
-        own_var = (g["_ss"] - g["n"] * g["gap"] ** 2) / (g["n"] - 1)
-    diff, lo, hi, p = welch_from_summaries(g["gap"], own_var.clip(lower=0), g["n"], rest_mean, rest_var.clip(lower=0), n_r)
-    p = np.where((g["n"] >= cfg.min_n) & (n_r >= cfg.min_n), p, np.nan)
-    out = g.drop(columns=["_s", "_ss"]).assign(rest_gap=rest_mean, difference=diff, ci_low=lo, ci_high=hi, p_value=p)
+    rest = _rest_of_portfolio(rn, g, a.config.quantitative.confidence_level)
+    out = g.assign(**rest)
+    out["p_value"] = np.where((g["n"] >= cfg.min_n) & (out["_n_rest"] >= cfg.min_n), out["p_value"], np.nan)
     out["p_adjusted"] = _adjust(out["p_value"], a.config)
     out["significant"] = out["p_adjusted"] < cfg.alpha
-    return out
+    return out.drop(columns="_n_rest")
+
+
+def _rest_of_portfolio(rn: pd.DataFrame, g: pd.DataFrame, level: float) -> dict[str, np.ndarray]:
+    """Per row of ``g`` (account × need): the rest's mean gap and the account − rest difference (:func:`stats.account_vs_rest`)."""
+    sq = rn.assign(_sq=np.square(rn["gap"].to_numpy(float)))
+    agg = sq.groupby([S.NEED_ID, S.ACCOUNT_ID], sort=True).agg(n=("gap", "size"), s=("gap", "sum"), ss=("_sq", "sum"))
+    dense = {k: agg[k].astype(float).unstack(S.ACCOUNT_ID, fill_value=0.0) for k in ("n", "s", "ss")}
+    res = stats.account_vs_rest(dense["n"].to_numpy(float), dense["s"].to_numpy(float), dense["ss"].to_numpy(float), level)
+    need_pos = pd.Index(dense["n"].index).get_indexer(g[S.NEED_ID])
+    acc_pos = pd.Index(dense["n"].columns).get_indexer(g[S.ACCOUNT_ID])
+    pick = {k: v[need_pos, acc_pos] for k, v in res.items()}
+    n_rest = dense["n"].to_numpy(float).sum(axis=1)[need_pos] - g["n"].to_numpy(float)
+    return {"rest_gap": pick["rest_mean"], "difference": pick["difference"], "ci_low": pick["ci_low"], "ci_high": pick["ci_high"],
+            "p_value": pick["p_value"], stats.N_ACCOUNTS: pick["rest_accounts"].astype(int) + 1, stats.DESIGN_EFFECT: pick[stats.DESIGN_EFFECT],
+            stats.INTERVAL_BASIS: np.full(len(g), stats.BASIS_ACCOUNT_VS_REST), "_n_rest": n_rest}
 
 
 def account_departures(gaps: pd.DataFrame) -> pd.DataFrame:
@@ -312,14 +353,19 @@ def location_pairs(a: Assessment) -> pd.DataFrame:
         tested, p_adjusted, significant`` — one row per pair of sites of the same
         account and need; oriented so that ``location_a`` is the better-rated
         site (``difference = mean_a − mean_b ≥ 0``, performance points).
-        Welch test; Holm over every pair of the portfolio; pairs with a site
+        ``n_accounts`` (1) and ``interval_basis``: both sites lie in one
+        account, whose shared rating level cancels in the difference, so
+        the test stays respondent based (Welch; sites are nested in
+        accounts, the clustering level of the portfolio figures).
+        Holm over every pair of the portfolio; pairs with a site
         below ``gap.min_n`` ratings are listed untested (``tested`` False).
         Sorted: significant first, then tested, then by difference, largest first.
     """
     rn = respondent_needs(a).dropna(subset=[S.PERFORMANCE, S.LOCATION_ID])
     cfg = a.config.gap
     cols = [S.ACCOUNT_ID, S.NEED_ID, "location_a", "location_b", "site_a", "site_b", "n_a", "n_b", "mean_a", "mean_b",
-            "difference", "ci_low", "ci_high", "tested", "p_value", "p_adjusted", "significant"]
+            "difference", "ci_low", "ci_high", "tested", "p_value", "p_adjusted", "significant", stats.N_ACCOUNTS,
+            stats.INTERVAL_BASIS]
     keys = [S.ACCOUNT_ID, S.NEED_ID]
     summ = rn.groupby([*keys, S.LOCATION_ID], sort=True)[S.PERFORMANCE].agg(["size", "mean", "var"]).reset_index()
     pairs = summ.merge(summ, on=keys, suffixes=("_a", "_b"))
@@ -343,6 +389,7 @@ def location_pairs(a: Assessment) -> pd.DataFrame:
         "n_a": pairs["size_a"].to_numpy(), "n_b": pairs["size_b"].to_numpy(),
         "mean_a": pairs["mean_a"].to_numpy(), "mean_b": pairs["mean_b"].to_numpy(),
         "difference": diff, "ci_low": lo, "ci_high": hi, "tested": testable.to_numpy() & np.isfinite(p),
+        stats.N_ACCOUNTS: 1, stats.INTERVAL_BASIS: stats.BASIS_RESPONDENTS,
     })
     out["p_value"] = np.where(out["tested"], p, np.nan)
     out["site_a"] = out["location_a"].astype(str).map(sites).fillna("")
@@ -385,9 +432,11 @@ def competitor_gaps(a: Assessment) -> pd.DataFrame:
         ``need_id, competitor_id, n, us, them, difference, ci_low, ci_high,
         p_value, p_adjusted, significant, importance, weighted_difference,
         verdict`` where ``difference = us − them`` (performance points; > 0
-        we are rated better), the interval and test are paired (Student *t*
-        on the per-respondent differences; Holm over all need × competitor
-        pairs), ``importance`` is the mean stated importance of the need on
+        we are rated better), the interval and test are paired: *t* on the
+        per-respondent differences, cluster-robust (CR2, accounts as
+        clusters; one account: Student) with ``n_accounts, n_eff,
+        design_effect, icc, interval_basis``; Holm over all need × competitor
+        pairs; ``importance`` is the mean stated importance of the need on
         the performance scale and ``weighted_difference = difference ×
         importance / scale maximum``. ``verdict``: *we win* / *we lose* when
         significant, else *no clear difference*. Sorted by difference,
@@ -402,17 +451,19 @@ def competitor_gaps(a: Assessment) -> pd.DataFrame:
     both = r[S.PERFORMANCE].notna() & r[S.COMPETITOR_PERFORMANCE].notna()
     r["_d"] = (r[S.PERFORMANCE] - r[S.COMPETITOR_PERFORMANCE]).where(both)
     r["_us"], r["_them"] = r[S.PERFORMANCE].where(both), r[S.COMPETITOR_PERFORMANCE].where(both)
-    est = stats.grouped_mean_ci(r, [S.NEED_ID, S.COMPETITOR_ID], "_d")
-    means = r.groupby([S.NEED_ID, S.COMPETITOR_ID], sort=True, observed=True)[["_us", "_them"]].mean()
+    est = stats.grouped_cluster_mean_ci(r, [S.NEED_ID, S.COMPETITOR_ID], "_d", S.ACCOUNT_ID, a.config.quantitative.confidence_level)
+    spread = r.groupby([S.NEED_ID, S.COMPETITOR_ID], sort=True, observed=True)["_d"].agg(lambda d: d.max() - d.min())
+    keys = pd.MultiIndex.from_frame(est[[S.NEED_ID, S.COMPETITOR_ID]])
+    means = r.groupby([S.NEED_ID, S.COMPETITOR_ID], sort=True, observed=True)[["_us", "_them"]].mean().reindex(keys)
     enough = est["n"].to_numpy() >= cfg.min_n
     # a paired t-test where the differences vary; every respondent saw the same non-zero difference: p = 0
-    p = np.where(enough & (est["spread"].to_numpy() > 0), est["t_p"].to_numpy(),
+    p = np.where(enough & (spread.reindex(keys).to_numpy() > 0), est["t_p"].to_numpy(),
                  np.where(enough & (est["estimate"].to_numpy() != 0), 0.0, np.nan))
     out = pd.DataFrame({
         S.NEED_ID: est[S.NEED_ID].astype(str).to_numpy(), S.COMPETITOR_ID: est[S.COMPETITOR_ID].astype(str).to_numpy(),
         "n": est["n"].to_numpy(), "us": means["_us"].to_numpy(), "them": means["_them"].to_numpy(),
         "difference": est["estimate"].to_numpy(), "ci_low": est["ci_low"].to_numpy(), "ci_high": est["ci_high"].to_numpy(),
-        "p_value": p,
+        "p_value": p, **{c: est[c].to_numpy() for c in CLUSTER_COLUMNS},
     })
     if out.empty:
         return out
@@ -424,171 +475,20 @@ def competitor_gaps(a: Assessment) -> pd.DataFrame:
     return out.sort_values("difference", kind="stable").reset_index(drop=True)
 
 
-def _need_names(needs: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(needs[S.NEED_ID].astype(str), needs["need"].astype(str)))
+_WORDS = frozenset({"findings", "need_stance", "words_beside_numbers", "STANCE_GAP", "STANCE_STRENGTH", "STANCE_NEUTRAL",
+                    "_need_names", "_words_for"})
 
 
-def findings(needs: pd.DataFrame, departures: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None,
-             competitors: pd.DataFrame | None = None, competitor_names: dict[str, str] | None = None) -> list[str]:
-    """Plain-language findings of the GAP analysis, one sentence each, for the report's summary.
+def __getattr__(name: str):
+    """Findings, stances and quotes (:mod:`cra_helpers.gap_words`), importable from here; imported on first use."""
+    if name not in _WORDS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import gap_words
 
-    Parameters
-    ----------
-    needs
-        :func:`need_gaps` output.
-    departures, pairs, competitors
-        Optional :func:`account_departures`, :func:`location_pairs` and
-        :func:`competitor_gaps` outputs.
-    competitor_names
-        ``competitor_id → name`` for readable sentences.
-    """
-    names = _need_names(needs)
-    out = []
-    conc = needs[needs["quadrant"] == CONCENTRATE].sort_values("gap", ascending=False)
-    if len(conc):
-        items = ", ".join(f"{r.need} (gap {r.gap:.1f})" for r in conc.itertuples())
-        out.append(f"{len(conc)} need(s) to concentrate on — important and below average performance: {items}.")
-    top = needs.sort_values("opportunity", ascending=False).head(3)
-    if len(top):
-        out.append("Highest opportunity scores: " + ", ".join(f"{r.need} ({r.opportunity:.1f})" for r in top.itertuples()) + ".")
-    if departures is not None and len(departures):
-        dep = departures[departures["needs_worse"] > 0]
-        for r in dep.itertuples():
-            out.append(f"Account {r.account_id} has a larger gap than the rest of the portfolio on {r.needs_worse} need(s); "
-                       f"the largest on {names.get(str(r.worst_need), r.worst_need)} (+{r.worst_difference:.1f} points).")
-    if pairs is not None and len(pairs):
-        sig = pairs[pairs["significant"]]
-        for r in sig.itertuples():
-            out.append(f"At account {r.account_id}, {names.get(str(r.need_id), r.need_id)} is rated {r.difference:.1f} points lower at "
-                       f"{r.site_b or r.location_b} ({r.mean_b:.1f}, n={r.n_b}) than at {r.site_a or r.location_a} ({r.mean_a:.1f}, n={r.n_a}).")
-        if not len(sig):
-            out.append(f"No site-to-site difference holds after correction ({int(pairs['tested'].sum())} pairs tested).")
-    if competitors is not None and len(competitors):
-        cn = competitor_names or {}
-        lose = competitors[competitors["verdict"] == WE_LOSE].sort_values("weighted_difference").head(3)
-        win = competitors[competitors["verdict"] == WE_WIN].sort_values("weighted_difference", ascending=False).head(3)
-        if len(lose):
-            out.append("Where we lose most, weighted by importance: " + "; ".join(
-                f"{names.get(str(r.need_id), r.need_id)} against {cn.get(str(r.competitor_id), r.competitor_id)} ({r.difference:+.1f})" for r in lose.itertuples()) + ".")
-        if len(win):
-            out.append("Where we win most: " + "; ".join(
-                f"{names.get(str(r.need_id), r.need_id)} against {cn.get(str(r.competitor_id), r.competitor_id)} ({r.difference:+.1f})" for r in win.itertuples()) + ".")
-    return out
+    value = getattr(gap_words, name)
+    globals()[name] = value
+    return value
 
 
-STANCE_GAP = "gap"
-STANCE_STRENGTH = "strength"
-STANCE_NEUTRAL = "neither"
-
-
-def need_stance(needs: pd.DataFrame, competitors: pd.DataFrame | None = None, material: float = 1.0) -> pd.Series:
-    """Whether the numbers call each need a gap, a strength or neither (index: ``need_id`` as text).
-
-    A **gap** holds when the need is in *Concentrate here*, or a competitor
-    is rated significantly better on it by at least ``material`` points
-    (``competitors``: :func:`competitor_gaps`; ``gap.material_competitor_difference``), or — when the data are too thin for quadrant
-    names (:func:`quadrants_meaningful`) — its performance is significantly
-    below its importance (the gap's 95 % interval lies above 0). Where
-    quadrants are named they decide instead of that last test, because
-    stated importance exceeds performance for nearly every need of a
-    typical assessment and would make every need a gap. A **strength**:
-    *Keep up the good work* or *Possible overkill* with no gap that holds.
-    Otherwise neither.
-    """
-    ids = needs[S.NEED_ID].astype(str)
-    behind = set()
-    if competitors is not None and len(competitors):
-        c = competitors[competitors["significant"].astype(bool) & (competitors["difference"] <= -material)]
-        behind = set(c[S.NEED_ID].astype(str))
-    named = (needs["quadrant"].astype(str) != "").any()
-    below = (needs["gap_ci_low"] > 0).fillna(False).to_numpy() if not named else np.zeros(len(needs), dtype=bool)
-    holds = (needs["quadrant"] == CONCENTRATE).to_numpy() | below | ids.isin(behind).to_numpy()
-    strong = needs["quadrant"].isin([KEEP_UP, OVERKILL]).to_numpy()
-    stance = np.where(holds, STANCE_GAP, np.where(strong, STANCE_STRENGTH, STANCE_NEUTRAL))
-    return pd.Series(stance, index=ids.to_numpy(), name="stance")
-
-
-def words_beside_numbers(needs: pd.DataFrame, evidence: pd.DataFrame, competitors: pd.DataFrame | None = None,
-                         material: float = 1.0) -> pd.DataFrame:
-    """Each need's rated gap beside what customers said about it, the quotes chosen to fit the number.
-
-    Beside a need whose gap holds (:func:`need_stance`) the quotes are the
-    most representative *negative* remarks; beside a strength, the positive
-    ones; beside neither, the side with more remarks. Both sides are
-    counted ("what hurts — 41 remarks / what works — 12"), and one remark of
-    the other side is shown apart when there is one. A quote whose tone
-    contradicts the rated gap is never shown as its evidence: when a gap
-    holds and nobody complained, ``words_note`` says so instead.
-
-    Parameters
-    ----------
-    needs
-        :func:`need_gaps` output.
-    evidence
-        :func:`cra_helpers.needs_tree.results.need_evidence` output (one row
-        per rated need: counts and quotes per tone).
-    competitors
-        :func:`competitor_gaps` output, to count "below a competitor" as a gap.
-    material
-        Smallest competitor lead (performance points) that counts (``gap.material_competitor_difference``).
-
-    Returns
-    -------
-    DataFrame
-        ``need_id, need, gap, quadrant, stance, verbatims, sentiment,
-        what_hurts, what_works`` (negative and positive remarks), ``quote_ids``
-        (the quotes shown, ``;``-separated), ``quotes`` (`` | ``),
-        ``other_side_quote_id, other_side_quote, words_note``; sorted by gap,
-        largest first; needs nobody spoke about have 0 verbatims and no quote.
-    """
-    ev = evidence.copy()
-    ev[S.NEED_ID] = ev[S.NEED_ID].astype(str)
-    for col in ("n_negative", "n_positive"):
-        if col not in ev:
-            ev[col] = 0
-    for col in ("negative_quote_ids", "negative_quotes", "positive_quote_ids", "positive_quotes"):
-        if col not in ev:
-            ev[col] = ""
-    out = needs[[S.NEED_ID, "need", "gap", "quadrant"]].assign(**{S.NEED_ID: needs[S.NEED_ID].astype(str)})
-    out["stance"] = need_stance(needs, competitors, material).to_numpy()
-    keep = [S.NEED_ID, "verbatims", "sentiment", "n_negative", "n_positive", "negative_quote_ids", "negative_quotes",
-            "positive_quote_ids", "positive_quotes"]
-    out = out.merge(ev[keep], on=S.NEED_ID, how="left")
-    quote_cols = ["negative_quote_ids", "negative_quotes", "positive_quote_ids", "positive_quotes"]
-    out[quote_cols] = out[quote_cols].fillna("").astype(str)
-    out["verbatims"] = out["verbatims"].fillna(0).astype(int)
-    out["what_hurts"] = out.pop("n_negative").fillna(0).astype(int)
-    out["what_works"] = out.pop("n_positive").fillna(0).astype(int)
-    rows = [_words_for(r) for r in out.to_dict("records")]
-    words = pd.DataFrame(rows, index=out.index)
-    out = pd.concat([out.drop(columns=["negative_quote_ids", "negative_quotes", "positive_quote_ids", "positive_quotes"]), words], axis=1)
-    return out.sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
-
-
-def _words_for(r: dict) -> dict:
-    """The quotes shown beside one need, and the note, by the rule of :func:`words_beside_numbers`."""
-    def side(tone: str) -> tuple[list[str], list[str]]:
-        ids = [x for x in str(r.get(f"{tone}_quote_ids") or "").split(";") if x]
-        texts = [x for x in str(r.get(f"{tone}_quotes") or "").split(" | ") if x] if ids else []
-        return ids, texts
-
-    neg, pos = side("negative"), side("positive")
-    hurts, works = r["what_hurts"], r["what_works"]
-    if r["stance"] == STANCE_GAP:
-        main, other = neg, pos
-    elif r["stance"] == STANCE_STRENGTH:
-        main, other = pos, neg
-    else:
-        main, other = (neg, pos) if hurts >= works else (pos, neg)
-    note = ""
-    if r["verbatims"] == 0:
-        note = "Nobody spoke about this need in the interviews."
-    elif r["stance"] == STANCE_GAP and not hurts:
-        note = f"The ratings show a gap, but no remark about it is negative ({works} positive of {r['verbatims']})."
-    elif r["stance"] == STANCE_STRENGTH and not works:
-        note = f"The ratings show a strength, but no remark about it is positive ({hurts} negative of {r['verbatims']})."
-    elif not main[0]:
-        note = f"No remark with a clear tone ({r['verbatims']} neutral)."
-    return {"quote_ids": ";".join(main[0]), "quotes": " | ".join(main[1]),
-            "other_side_quote_id": other[0][0] if other[0] else "", "other_side_quote": other[1][0] if other[1] else "",
-            "words_note": note}
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _WORDS)

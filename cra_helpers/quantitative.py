@@ -105,6 +105,12 @@ METRIC = "metric"
 METHOD = "method"
 ESTIMATE = "estimate"
 UNIT = "unit"
+RESPONDENT_MEAN = "respondent_mean"
+"""Beside a portfolio mean weighted per account or by revenue: the mean with every respondent counted once."""
+WEIGHTING_DIFFERS = "weighting_differs"
+"""True where the respondent view lies outside the weighted mean's interval (the weighting changes the picture)."""
+CLUSTER_COLUMNS: tuple[str, ...] = (stats.N_ACCOUNTS, stats.N_EFF, stats.DESIGN_EFFECT, stats.ICC, stats.INTERVAL_BASIS)
+"""Per row of a portfolio table: accounts, effective sample size, design effect, ICC and how the interval was computed."""
 
 SECURE, FAVORABLE, VULNERABLE, AT_RISK = "Secure", "Favorable", "Vulnerable", "At risk"
 SEGMENTS: tuple[str, ...] = (SECURE, FAVORABLE, VULNERABLE, AT_RISK)
@@ -193,18 +199,36 @@ def _score_one(values: pd.Series, scale_min: float, scale_max: float, points: in
 
 
 def _scores_of(ratings: pd.DataFrame, groups: list[str], measure: str, scale: tuple[float, float], points: int,
-               level: float) -> pd.DataFrame:
-    """Mean (interval clipped to the scale) and top-box share of ``measure`` per ``groups`` × need, one pass."""
+               level: float, weighting: str = "respondents", revenue: pd.Series | None = None) -> pd.DataFrame:
+    """Mean (interval clipped to the scale) and top-box share of ``measure`` per ``groups`` × need, accounts as clusters, one pass."""
     smin, smax = scale
-    flags = ratings[[*groups, S.NEED_ID]].assign(_top=stats.top_box(ratings[measure].to_numpy(float), smax, points).to_numpy())
-    est = stats.grouped_mean_ci(ratings, [*groups, S.NEED_ID], measure, level)
-    top = stats.grouped_share_ci(flags, [*groups, S.NEED_ID], "_top", level)
-    out = est[[*groups, S.NEED_ID]].copy()
+    keys = [*groups, S.NEED_ID]
+    frame = ratings[list(dict.fromkeys([*keys, S.ACCOUNT_ID]))].assign(
+        _v=ratings[measure].to_numpy(float), _top=stats.top_box(ratings[measure].to_numpy(float), smax, points).to_numpy())
+    est = stats.grouped_cluster_mean_ci(frame, keys, "_v", S.ACCOUNT_ID, level, weighting, revenue)
+    top = stats.cluster_share_ci(stats.grouped_cluster_mean_ci(frame, keys, "_top", S.ACCOUNT_ID, level, weighting, revenue), level)
+    out = est[keys].copy()
     out[MEAN] = est["estimate"].to_numpy()
     out[CI_LOW], out[CI_HIGH] = np.clip(est["ci_low"], smin, smax).to_numpy(), np.clip(est["ci_high"], smin, smax).to_numpy()
     out[TOP2], out[TOP2_LOW], out[TOP2_HIGH] = (100 * top[c].to_numpy() for c in ("estimate", "ci_low", "ci_high"))
     out[N] = est["n"].to_numpy()
+    for c in CLUSTER_COLUMNS:
+        out[c] = est[c].to_numpy()
+    if weighting != "respondents":  # the respondent view beside the weighted one
+        plain = stats.grouped_cluster_mean_ci(frame, keys, "_v", S.ACCOUNT_ID, level)
+        out[RESPONDENT_MEAN] = plain["estimate"].to_numpy()
+        out[WEIGHTING_DIFFERS] = (out[RESPONDENT_MEAN] < out[CI_LOW]) | (out[RESPONDENT_MEAN] > out[CI_HIGH])
     return out
+
+
+def portfolio_weighting(a: Assessment) -> tuple[str, pd.Series | None]:
+    """``quantitative.portfolio_weighting`` and, for ``revenue``, each account's revenue (``accounts.revenue``, currency)."""
+    weighting = _q(a).portfolio_weighting
+    if weighting != "revenue":
+        return weighting, None
+    a.require(S.ACCOUNTS, step="revenue weighting")
+    acc = a.accounts
+    return weighting, pd.Series(acc[S.REVENUE].astype(float).to_numpy(), index=acc[S.ACCOUNT_ID].astype(object).to_numpy())
 
 
 def need_scores(a: Assessment, by: str | None = None) -> pd.DataFrame:
@@ -224,9 +248,16 @@ def need_scores(a: Assessment, by: str | None = None) -> pd.DataFrame:
         Long format, one row per need × measure (× group): ``[by,] need_id,
         need_name, primary_group, measure`` (``"importance"`` /
         ``"performance"``), ``mean, ci_low, ci_high`` (on the rating scale,
-        1–10 by default; Student *t* interval), ``top2_pct, top2_ci_low,
-        top2_ci_high`` (percent of answers in the top two points, Wilson
-        interval), ``n`` (answers). Needs nobody rated appear with ``n = 0``
+        1–10 by default), ``top2_pct, top2_ci_low, top2_ci_high`` (percent of
+        answers in the top two points), ``n`` (answers), ``n_accounts,
+        n_eff, design_effect, icc, interval_basis``. Over several accounts the
+        intervals are cluster-robust (CR2 *t*; Wilson at the effective
+        sample size for the shares; :mod:`cra_helpers.stats_cluster`) and
+        the mean is weighted by ``quantitative.portfolio_weighting``; a group
+        within one account (an account, a site) keeps the Student and Wilson
+        intervals of its respondents. With a weighting other than
+        ``respondents``, ``respondent_mean`` and ``weighting_differs`` keep
+        the respondent view beside it. Needs nobody rated appear with ``n = 0``
         and empty values.
     """
     q = _q(a)
@@ -238,17 +269,19 @@ def need_scores(a: Assessment, by: str | None = None) -> pd.DataFrame:
     keys = ratings[by].drop_duplicates().dropna().tolist() if by else [0]
     need_ids = labels[S.NEED_ID].tolist()
     full = pd.MultiIndex.from_product([keys, need_ids], names=["_key", S.NEED_ID])
-    parts = []
+    parts, (weighting, revenue) = [], portfolio_weighting(a)
     for m, (measure, scale) in enumerate(((S.IMPORTANCE, S.SCALE_IMPORTANCE), (S.PERFORMANCE, S.SCALE_PERFORMANCE))):
         sc = a.config.scale(scale)
-        got = _scores_of(ratings, groups, measure, (sc.min, sc.max), q.top_box_points, q.confidence_level)
+        got = _scores_of(ratings, groups, measure, (sc.min, sc.max), q.top_box_points, q.confidence_level, weighting, revenue)
         got = got.rename(columns={by: "_key"}) if by else got.assign(_key=0)
         got = got.set_index(["_key", S.NEED_ID]).reindex(full).reset_index()
         parts.append(got.assign(**{MEASURE: measure, "_m": m, "_k": np.repeat(np.arange(len(keys)), len(need_ids)),
                                    "_n": np.tile(np.arange(len(need_ids)), len(keys))}))
     out = pd.concat(parts, ignore_index=True) if keys and need_ids else pd.DataFrame()
+    cols = [*groups, S.NEED_ID, "need_name", S.PRIMARY_GROUP, MEASURE, MEAN, CI_LOW, CI_HIGH, TOP2, TOP2_LOW, TOP2_HIGH, N,
+            *CLUSTER_COLUMNS, *(c for c in (RESPONDENT_MEAN, WEIGHTING_DIFFERS) if c in out.columns)]
     if out.empty:
-        return pd.DataFrame(columns=[*groups, S.NEED_ID, "need_name", S.PRIMARY_GROUP, MEASURE, MEAN, CI_LOW, CI_HIGH, TOP2, TOP2_LOW, TOP2_HIGH, N])
+        return pd.DataFrame(columns=cols)
     out = out.sort_values(["_k", "_m", "_n"], kind="stable").rename(columns={"_key": by} if by else {})
     out[N] = out[N].fillna(0)
     out[S.NEED_ID] = out[S.NEED_ID].astype(object)
@@ -256,7 +289,7 @@ def need_scores(a: Assessment, by: str | None = None) -> pd.DataFrame:
         out[by] = pd.Series(out[by].tolist(), index=out.index)
     out = out.merge(labels, on=S.NEED_ID, how="left")
     out[N] = out[N].astype("int64")
-    cols = [*groups, S.NEED_ID, "need_name", S.PRIMARY_GROUP, MEASURE, MEAN, CI_LOW, CI_HIGH, TOP2, TOP2_LOW, TOP2_HIGH, N]
+    out[stats.N_ACCOUNTS] = out[stats.N_ACCOUNTS].fillna(0).astype("int64")
     return out[cols].reset_index(drop=True)
 
 
@@ -275,7 +308,8 @@ def need_scores_wide(scores: pd.DataFrame) -> pd.DataFrame:
         then performance, ``<measure>_mean, _ci_low, _ci_high, _top2_pct,
         _top2_ci_low, _top2_ci_high, _n`` — the layout of ``need_scores.csv``.
     """
-    ids = [c for c in scores.columns if c not in (MEASURE, MEAN, CI_LOW, CI_HIGH, TOP2, TOP2_LOW, TOP2_HIGH, N)]
+    per_measure = (MEASURE, MEAN, CI_LOW, CI_HIGH, TOP2, TOP2_LOW, TOP2_HIGH, N, *CLUSTER_COLUMNS, RESPONDENT_MEAN, WEIGHTING_DIFFERS)
+    ids = [c for c in scores.columns if c not in per_measure]
     parts = []
     for measure in (S.IMPORTANCE, S.PERFORMANCE):
         part = scores[scores[MEASURE] == measure].drop(columns=MEASURE).set_index(ids)

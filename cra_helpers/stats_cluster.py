@@ -71,7 +71,8 @@ as few as 6–10 clusters.
 Design effect, effective sample size, ICC
     ``design_effect = V_CR2 / V_naive`` where ``V_naive`` is the variance of
     the same estimator treating respondents as a simple random sample;
-    ``n_eff = n / design_effect`` (Kish 1965). ``icc`` is the one-way ANOVA
+    ``n_eff = n / design_effect`` (Kish 1965; a design effect below 1,
+    sampling noise, counts as 1 so that ``n_eff ≤ n``). ``icc`` is the one-way ANOVA
     estimator ``(MSB − MSW) / (MSB + (m₀ − 1) MSW)``,
     ``m₀ = (N − Σ n_g² / N) / (G − 1)`` (Donner, *Int. Statistical Review*
     54(1), 1986), truncated at 0.
@@ -87,7 +88,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
 __all__ = [
-    "BASIS_CLUSTERS", "BASIS_RESPONDENTS", "INTERVAL_BASIS", "N_ACCOUNTS", "N_EFF", "DESIGN_EFFECT", "ICC",
+    "BASIS_CLUSTERS", "BASIS_RESPONDENTS", "BASIS_ACCOUNT_VS_REST", "INTERVAL_BASIS", "N_ACCOUNTS", "N_EFF", "DESIGN_EFFECT", "ICC",
     "WEIGHTINGS", "cr2_mean", "cluster_mean_ci", "grouped_cluster_mean_ci", "cluster_share_ci", "cluster_nps",
     "icc_anova",
 ]
@@ -99,6 +100,7 @@ DESIGN_EFFECT = "design_effect"
 ICC = "icc"
 BASIS_CLUSTERS = "accounts as clusters"
 BASIS_RESPONDENTS = "respondents (one account)"
+BASIS_ACCOUNT_VS_REST = "account: respondents; rest: accounts as clusters"
 WEIGHTINGS: tuple[str, ...] = ("respondents", "accounts", "revenue")
 """Portfolio weighting: every respondent once, every account once, or accounts by revenue."""
 
@@ -283,7 +285,7 @@ def _mean_table(rows: pd.DataFrame, n: np.ndarray, s: np.ndarray, ss: np.ndarray
     out["se"], out["df"], out["t_p"] = np.where(ok, se, np.nan), np.where(ok, df, np.nan), t_p
     out[DESIGN_EFFECT] = np.where(ok, deff, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out[N_EFF] = np.where(ok & (deff > 0), kish / deff, np.where(big_n > 0, kish, 0.0))
+        out[N_EFF] = np.where(ok & (deff > 0), kish / np.maximum(deff, 1.0), np.where(big_n > 0, kish, 0.0))
     out[ICC] = icc_anova(n, s, ss)
     out[INTERVAL_BASIS] = np.where(one, BASIS_RESPONDENTS, BASIS_CLUSTERS)
     return out

@@ -84,20 +84,28 @@ def test_need_ratings_count_each_interview_once(sample):
 
 
 def test_need_scores_against_independent_computation(sample):
+    """Portfolio intervals: CR2 with accounts as clusters (full-matrix computation of tests/test_stats_cluster.py)."""
+    from tests.test_stats_cluster import cr2_full
+
     scores = Q.need_scores(sample)
     perf = scores[scores[Q.MEASURE] == S.PERFORMANCE].set_index(S.NEED_ID)
-    raw = sample.ratings.groupby([S.INTERVIEW_ID, S.NEED_ID])[S.PERFORMANCE].first().dropna()
+    rated = Q.need_ratings(sample).dropna(subset=[S.PERFORMANCE])
     for need in ("N01", "N09", "N18"):
-        v = raw.xs(need, level=S.NEED_ID).to_numpy()
-        low, high = sps.t.interval(0.95, len(v) - 1, loc=v.mean(), scale=sps.sem(v))
+        sub = rated[rated[S.NEED_ID] == need]
+        v, cl = sub[S.PERFORMANCE].to_numpy(float), pd.factorize(sub[S.ACCOUNT_ID].astype(str))[0]
+        var, df = cr2_full(np.ones((len(v), 1)), v, cl, np.array([1.0]))
+        half = sps.t.ppf(0.975, df) * np.sqrt(var)
+        naive_low, naive_high = sps.t.interval(0.95, len(v) - 1, loc=v.mean(), scale=sps.sem(v))
         row = perf.loc[need]
-        assert row[Q.N] == len(v)
+        assert row[Q.N] == len(v) and row["n_accounts"] == len(set(cl))
         assert row[Q.MEAN] == pytest.approx(v.mean())
-        assert (row[Q.CI_LOW], row[Q.CI_HIGH]) == (pytest.approx(low), pytest.approx(high))
+        assert (row[Q.CI_LOW], row[Q.CI_HIGH]) == (pytest.approx(max(v.mean() - half, 1)), pytest.approx(min(v.mean() + half, 10)))
+        assert row["design_effect"] == pytest.approx(var / sps.sem(v) ** 2)
+        assert row["interval_basis"] == "accounts as clusters"
         top = int((v >= 9).sum())
         wilson = sps.binomtest(top, len(v)).proportion_ci(method="wilson")
         assert row[Q.TOP2] == pytest.approx(100 * top / len(v))
-        assert row[Q.TOP2_LOW] == pytest.approx(100 * wilson.low)
+        assert row[Q.TOP2_LOW] <= 100 * wilson.low + 1e-9 and row[Q.TOP2_HIGH] >= 100 * wilson.high - 1e-9
     wide = Q.need_scores_wide(scores)
     assert len(wide) == len(sample.needs)
     for col in ("importance_mean", "importance_ci_low", "importance_ci_high", "importance_top2_pct", "importance_n",

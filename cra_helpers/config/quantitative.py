@@ -127,7 +127,13 @@ def _default_segment_cuts() -> dict[str, SegmentCuts]:
 
 
 class Quantitative(StrictModel):
-    """Settings of the quantitative analysis (see ``quantitative`` in defaults.yaml)."""
+    """Settings of the quantitative analysis (see ``quantitative`` in defaults.yaml).
+
+    ``portfolio_weighting`` weights the portfolio means of needs and gaps:
+    ``respondents`` (every interview once), ``accounts`` (every account once)
+    or ``revenue`` (accounts by ``accounts.revenue``); the respondent view is
+    kept beside the other two.
+    """
 
     confidence_level: float = Field(0.95, gt=0.5, lt=1)
     top_box_points: int = Field(2, ge=1)
@@ -138,6 +144,7 @@ class Quantitative(StrictModel):
     segments: dict[str, SegmentCuts] = Field(default_factory=_default_segment_cuts)
     drivers: Drivers = Drivers()
     comparisons: Comparisons = Comparisons()
+    portfolio_weighting: Literal["respondents", "accounts", "revenue"] = "respondents"
 
     @model_validator(mode="after")
     def _complete(self) -> "Quantitative":
