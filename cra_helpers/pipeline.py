@@ -346,7 +346,7 @@ def _execute(o: _Options, sig: _Signals, *, config: Config, data_path: Path, nb_
         export.copy_assets(work)
         run_id, run_date = uuid.uuid4().hex, datetime.now().date().isoformat()
         results, jobs = _plan_jobs([p for p in notebooks if p.stem != steps.ACCOUNT_STEP], present, data_path, work,
-                                   config, o.config_path, o.plotly_js, run_date, run_id, o.compare)
+                                   config, o.config_path, o.plotly_js, run_date, run_id, o.compare, o.plan)
         for name, res in results.items():
             echo(f"  skipped  {name}: {res.reason}")
         n_workers = _worker_count(o.workers, config, len(jobs))
@@ -472,7 +472,8 @@ def _decks(work: Path, config: Config, summary: dict[str, Any], echo: Callable[[
 
 def _plan_jobs(notebooks: list[Path], present: set[str], data_path: Path, work: Path, config: Config,
                config_path: str | Path | None, plotly_js: str, run_date: str, run_id: str,
-               compare: str | Path | None = None) -> tuple[dict[str, NotebookResult], dict[str, dict[str, Any]]]:
+               compare: str | Path | None = None,
+               plan: str | Path | None = None) -> tuple[dict[str, NotebookResult], dict[str, dict[str, Any]]]:
     """Skipped steps (with the reason) and the job of every runnable notebook."""
     results: dict[str, NotebookResult] = {}
     jobs: dict[str, dict[str, Any]] = {}
@@ -498,6 +499,7 @@ def _plan_jobs(notebooks: list[Path], present: set[str], data_path: Path, work: 
                 "out_dir": str(work),
                 "config_path": str(Path(config_path).resolve()) if config_path else "",
                 "compare_path": str(Path(compare).resolve()) if compare else "",
+                "plan_path": str(Path(plan).resolve()) if plan else "",
             },
             "kernel_name": config.pipeline.kernel_name,
             "timeout": config.pipeline.cell_timeout_s,

@@ -15,7 +15,7 @@ from . import schema as S
 from .assessment import Assessment
 from .config import Config
 
-__all__ = ["finding", "label_rows", "unit_of"]
+__all__ = ["display_table", "finding", "label_rows", "unit_of"]
 
 _LABELS = {
     S.PERFORMANCE: "Performance on {need}",
@@ -110,3 +110,27 @@ def _signed(x: float, digits: int) -> str:
 def _p(p: float) -> str:
     text = F.p_value(p)
     return text if text.startswith("<") else f"= {text}"
+
+
+def display_table(t: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`cra_helpers.trends.wave_changes` as a reader sees them: what changed in words, then the figures.
+
+    Returns
+    -------
+    DataFrame
+        ``What changed`` (metric, need, competitor and where, in words),
+        ``Previous``, ``Current``, ``Change`` (rounded to 2 decimals),
+        ``95 % interval`` (text), ``Unit``, ``Contacts in both waves``,
+        ``Test`` and ``Adjusted p``; in the order of ``t``.
+    """
+    return pd.DataFrame({
+        "What changed": [_subject(r) for _, r in t.iterrows()],
+        "Previous": t["previous"].round(2).to_numpy(),
+        "Current": t["current"].round(2).to_numpy(),
+        "Change": t["change"].round(2).to_numpy(),
+        "95 % interval": [f"{lo:+.2f} to {hi:+.2f}" if pd.notna(lo) else "" for lo, hi in zip(t["ci_low"], t["ci_high"])],
+        "Unit": [unit_of(m) for m in t["metric"]],
+        "Contacts in both waves": t["n_paired"].to_numpy(),
+        "Test": t["test"].to_numpy(),
+        "Adjusted p": t["p_adjusted"].to_numpy(),
+    })

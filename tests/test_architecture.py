@@ -31,7 +31,7 @@ LAYERS: dict[str, int] = {
     "planning": 3, "planning.questions": 1, "planning.knowledge": 3, "planning.guide": 5, "planning.guide_page": 5, "planning.pdf": 5,
     "planning.letters": 5,
     "planning.schedule": 3, "planning.calendar": 5, "planning.capture": 5, "planning.merge": 2,
-    "planning.plan_page": 5, "planning.command": 6,
+    "planning.plan_page": 5, "planning.command": 6, "trends_actions": 3,
     # 4 figures: results in, plotly figures out
     "figures": 4,
     # 5 deliverables: pages, reports, decks, customer outputs, the needs-tree command's page
