@@ -49,13 +49,14 @@ def cli(debug: bool) -> None:
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write the sample into.")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the seed of the committed sample).")
 def sample(out: Path, seed: int | None) -> None:
-    """Generate the synthetic sample assessment with its planted truth."""
+    """Generate the synthetic sample assessment with its planted truth, and its second wave (waves/)."""
     from . import sample as sample_mod
+    from . import sample_waves
     from .outputs import ensure_writable_dir
 
     ensure_writable_dir(out, what="sample folder")
     kwargs = {} if seed is None else {"seed": seed}
-    written = sample_mod.write_sample(out, **kwargs)
+    written = sample_mod.write_sample(out, **kwargs) + sample_waves.write_waves(out, **kwargs)
     for path in written:
         click.echo(str(path))
 

@@ -211,7 +211,9 @@ def test_cli_writes_the_sample(tmp_path, capsys):
 
     main(["sample", "--out", str(tmp_path / "s"), "--seed", "3"])
     printed = capsys.readouterr().out.split()
-    assert [Path(p).name for p in printed] == [sm.XLSX_NAME, sm.TRUTH_NAME, sm.VERBATIM_TRUTH_NAME]
+    assert [Path(p).name for p in printed] == [sm.XLSX_NAME, sm.TRUTH_NAME, sm.VERBATIM_TRUTH_NAME, sm.XLSX_NAME,
+                                               "truth_waves.json"]
+    assert Path(printed[3]).parent.parent == tmp_path / "s" / "waves"
     assert json.loads((tmp_path / "s" / sm.TRUTH_NAME).read_text())[sm.TRUTH_SEED] == 3
 
 
