@@ -59,7 +59,7 @@ from .stats_grouped import grouped_mean_ci, grouped_share_ci  # noqa: F401
 from .stats_multiple import adjust_pvalues, holm  # noqa: F401
 from .stats_cluster import (  # noqa: F401
     BASIS_ACCOUNT_VS_REST, BASIS_CLUSTERS, BASIS_RESPONDENTS, DESIGN_EFFECT, ICC, INTERVAL_BASIS, N_ACCOUNTS, N_EFF, WEIGHTINGS,
-    cluster_mean_ci, cluster_nps, cluster_share_ci, grouped_cluster_mean_ci,
+    cluster_mean_ci, cluster_nps, cluster_share_ci, grouped_cluster_mean_ci, grouped_cluster_nps,
 )
 from .stats_cluster_diff import account_vs_rest, cluster_diff_ci  # noqa: F401
 

@@ -90,6 +90,7 @@ from statsmodels.stats.proportion import proportion_confint
 __all__ = [
     "BASIS_CLUSTERS", "BASIS_RESPONDENTS", "BASIS_ACCOUNT_VS_REST", "INTERVAL_BASIS", "N_ACCOUNTS", "N_EFF", "DESIGN_EFFECT", "ICC",
     "WEIGHTINGS", "cr2_mean", "cluster_mean_ci", "grouped_cluster_mean_ci", "cluster_share_ci", "cluster_nps",
+    "grouped_cluster_nps",
     "icc_anova",
 ]
 
@@ -363,6 +364,46 @@ def cluster_share_ci(means: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     return out
 
 
+def grouped_cluster_nps(frame: pd.DataFrame, by: list[str], value: str, cluster: str, level: float = 0.95,
+                        promoter_min: float = 9, detractor_max: float = 6) -> pd.DataFrame:
+    """Per group of ``by``: the NPS of ``value`` (0–10 answers) with the interval of :func:`cluster_nps`, one pass.
+
+    Returns
+    -------
+    DataFrame
+        ``by`` plus ``n, n_accounts, nps, ci_low, ci_high`` (−100…100),
+        ``promoters, detractors`` (0–1), ``n_eff, design_effect, icc, df, interval_basis``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"acc": list("aaaabbbbcccc"), "r": [10, 9, 3, 10, 9, 9, 6, 5, 8, 10, 10, 9]})
+    >>> grouped_cluster_nps(df, [], "r", "acc")[["nps", "ci_low", "ci_high"]].round(1).values.tolist()
+    [[41.7, -61.1, 100.0]]
+    """
+    x = frame[value].to_numpy(float)
+    f = frame[list(dict.fromkeys([*by, cluster]))].assign(
+        _s=np.where(np.isnan(x), np.nan, np.where(x >= promoter_min, 100.0, np.where(x <= detractor_max, -100.0, 0.0))),
+        _p=np.where(np.isnan(x), np.nan, (x >= promoter_min).astype(float)),
+        _d=np.where(np.isnan(x), np.nan, (x <= detractor_max).astype(float)))
+    out = grouped_cluster_mean_ci(f, by, "_s", cluster, level)
+    p = grouped_cluster_mean_ci(f, by, "_p", cluster, level)["estimate"].to_numpy(float)
+    d = grouped_cluster_mean_ci(f, by, "_d", cluster, level)["estimate"].to_numpy(float)
+    n = out["n"].to_numpy(float)
+    n_eff = n / np.maximum(np.nan_to_num(out[DESIGN_EFFECT].to_numpy(float), nan=1.0), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_adj = n_eff + 3.0
+        pa, da = (p * n_eff + 0.75) / n_adj, (d * n_eff + 0.75) / n_adj
+        centre = pa - da
+        tq = sps.t.ppf(0.5 + level / 2, np.maximum(np.nan_to_num(out["df"].to_numpy(float), nan=1.0), 1.0))
+        half = tq * np.sqrt(np.maximum((pa + da - centre**2) / n_adj, 0.0))
+    some = n > 0
+    out["nps"] = np.where(some, 100 * (p - d), np.nan)
+    out["ci_low"] = np.where(some, 100 * np.maximum(centre - half, -1.0), np.nan)
+    out["ci_high"] = np.where(some, 100 * np.minimum(centre + half, 1.0), np.nan)
+    out["promoters"], out["detractors"], out[N_EFF] = p, d, np.where(some, n_eff, 0.0)
+    return out.drop(columns=["estimate", "se", "t_p"])
+
+
 def cluster_nps(recommend: Iterable[float], clusters: Iterable, level: float = 0.95, promoter_min: float = 9,
                 detractor_max: float = 6) -> dict[str, float | str]:
     """Net Promoter Score (−100…100) with the Rocks (2016) adjusted Wald interval at the effective sample size.
@@ -383,22 +424,9 @@ def cluster_nps(recommend: Iterable[float], clusters: Iterable, level: float = 0
     >>> round(r["nps"], 1), round(float(r["ci_low"]), 1), round(float(r["ci_high"]), 1), round(r["df"], 1)
     (41.7, -61.1, 100.0, 2.0)
     """
-    x = pd.to_numeric(pd.Series(list(recommend)), errors="coerce").to_numpy(float)
-    score = np.where(x >= promoter_min, 100.0, np.where(x <= detractor_max, -100.0, 0.0))
-    score[np.isnan(x)] = np.nan
-    r = cluster_mean_ci(score, clusters, level)
-    n = float(r["n"])
-    if not n:
-        return {**r, "nps": _NAN, "promoters": _NAN, "detractors": _NAN}
-    valid = x[~np.isnan(x)]
-    p, d = float(np.mean(valid >= promoter_min)), float(np.mean(valid <= detractor_max))
-    deff = max(float(np.nan_to_num(r[DESIGN_EFFECT], nan=1.0)), 1.0)
-    n_eff = n / deff
-    n_adj = n_eff + 3.0
-    pa, da = (p * n_eff + 0.75) / n_adj, (d * n_eff + 0.75) / n_adj
-    centre = pa - da
-    tq = float(sps.t.ppf(0.5 + level / 2, max(float(np.nan_to_num(r["df"], nan=1.0)), 1.0)))
-    half = tq * np.sqrt(max((pa + da - centre**2) / n_adj, 0.0))
-    return {**r, "nps": 100 * (p - d), "ci_low": 100 * max(centre - half, -1.0), "ci_high": 100 * min(centre + half, 1.0),
-            "promoters": p, "detractors": d, N_EFF: n_eff}
-
+    frame = pd.DataFrame({"_c": list(clusters), "_r": pd.to_numeric(pd.Series(list(recommend)), errors="coerce")})
+    out = grouped_cluster_nps(frame, [], "_r", "_c", level, promoter_min, detractor_max)
+    if out.empty:
+        return {"n": 0, N_ACCOUNTS: 0, "nps": _NAN, "ci_low": _NAN, "ci_high": _NAN, "promoters": _NAN, "detractors": _NAN,
+                N_EFF: 0.0, DESIGN_EFFECT: _NAN, ICC: _NAN, "df": _NAN, INTERVAL_BASIS: BASIS_RESPONDENTS}
+    return out.iloc[0].to_dict()
