@@ -9,10 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cra_helpers import paths
 from cra_helpers import schema as S
 from cra_helpers.assessment import Assessment
-from cra_helpers.config import load_config
 from cra_helpers.loader import AssessmentError, load_assessment
 from cra_helpers.loading.capture_rules import capture_account
 from cra_helpers.planning import capture, merge
@@ -21,16 +19,6 @@ from cra_helpers.planning.schedule import schedule_interviews
 from ._planning import FIRST_DAY, fill_with_sample
 
 ACCOUNT = "A005"
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load_config()
-
-
-@pytest.fixture(scope="module")
-def sample(config):
-    return load_assessment(paths.sample_path(), config)
 
 
 @pytest.fixture(scope="module")

@@ -20,25 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from cra_helpers import headlines, paths
+from cra_helpers import headlines
 from cra_helpers import schema as S
 from cra_helpers.assessment import Assessment
-from cra_helpers.config import load_config
-from cra_helpers.loader import load_assessment
 from cra_helpers.planning import calendar, schedule
 from cra_helpers.planning.schedule import ScheduleError, schedule_interviews
 
 from ._planning import FIRST_DAY, planning_config
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load_config()
-
-
-@pytest.fixture(scope="module")
-def sample(config):
-    return load_assessment(paths.sample_path(), config)
 
 
 def _rule(config, **kw):

@@ -210,9 +210,10 @@ def _buffer(person: _Interviewer, site: tuple, city: str, rule: ScheduleRule) ->
         return None
     if person.site == site:
         return person.free_at + dt.timedelta(minutes=rule.break_minutes)
-    if rule.new_city_next_day and city and person.city and city != person.city:
-        return dt.datetime.combine(person.free_at.date() + dt.timedelta(days=1), dt.time.min)
-    return person.free_at + dt.timedelta(minutes=rule.travel_minutes)
+    travel = person.free_at + dt.timedelta(minutes=rule.travel_minutes)
+    if rule.new_city_next_day and city and person.city and city != person.city:  # never less than the travel buffer
+        return max(travel, dt.datetime.combine(person.free_at.date() + dt.timedelta(days=1), dt.time.min))
+    return travel
 
 
 def _city(contact: dict) -> str:
