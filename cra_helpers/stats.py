@@ -61,7 +61,7 @@ from .stats_cluster import (  # noqa: F401
     BASIS_ACCOUNT_VS_REST, BASIS_CLUSTERS, BASIS_RESPONDENTS, DESIGN_EFFECT, ICC, INTERVAL_BASIS, N_ACCOUNTS, N_EFF, WEIGHTINGS,
     cluster_mean_ci, cluster_nps, cluster_share_ci, grouped_cluster_mean_ci, grouped_cluster_nps,
 )
-from .stats_cluster_diff import account_vs_rest, cluster_diff_ci  # noqa: F401
+from .stats_cluster_diff import account_vs_rest, cluster_diff_ci, cluster_wald_groups  # noqa: F401
 
 # Effect-size bands of Cliff's delta (Romano, Kromrey, Coraggio & Skowronek, 2006).
 CLIFF_BANDS: tuple[tuple[float, str], ...] = ((0.147, "negligible"), (0.33, "small"), (0.474, "medium"), (np.inf, "large"))

@@ -96,7 +96,7 @@ class Drivers(StrictModel):
 
 
 class Comparisons(StrictModel):
-    """Group comparisons: one group against the rest, Mann–Whitney with Holm correction.
+    """Group comparisons: one group against the rest (cluster-robust where groups span accounts), Holm correction.
 
     Attributes
     ----------
