@@ -109,7 +109,8 @@ def account_loyalty(a: Assessment) -> pd.DataFrame:
         (weakest-link rule on the role-weighted mean answers),
         ``secure_n, favorable_n, vulnerable_n, at_risk_n, unclassified_n``
         (respondents per segment), and, with a sales history,
-        ``revenue_change_pct, repeat_pct`` (see :func:`sales_behaviour`).
+        ``revenue_change_pct, repeat_pct`` (see :func:`sales_behaviour`);
+        ``interval_basis``: the intervals are those of the account's respondents.
     """
     resp = respondent_loyalty(a)
     names = a.accounts.set_index(S.ACCOUNT_ID)[S.ACCOUNT_NAME] if S.ACCOUNT_NAME in a.accounts.columns else pd.Series(dtype="string")
@@ -154,11 +155,21 @@ def _account_row(a: Assessment, acc: object, g: pd.DataFrame, names: pd.Series) 
         SEGMENT: seg if pd.notna(seg) else pd.NA,
         **{f"{s.lower().replace(' ', '_')}_n": int(counts.get(s, 0)) for s in SEGMENTS},
         "unclassified_n": int(g[SEGMENT].isna().sum()),
+        stats.INTERVAL_BASIS: stats.BASIS_RESPONDENTS,
     }
 
 
 def rollup(a: Assessment) -> pd.DataFrame:
-    """NPS, satisfaction and satisfaction index over all interviewed accounts, three ways.
+    """NPS, satisfaction and satisfaction index over all interviewed accounts, three ways, accounts as clusters.
+
+    *All responses* and *role-weighted* average every interview (role
+    weights for the latter) with a cluster-robust interval, accounts as
+    clusters (:func:`cra_helpers.stats.weighted_cluster_mean`: CR2 *t* on
+    Bell–McCaffrey df; NPS: Rocks' adjusted Wald interval at the clustered
+    effective sample size, :func:`cra_helpers.stats.weighted_cluster_nps`).
+    *Average per account* gives every account one value (the Student
+    interval of the account means; NPS from the shares of promoter and
+    detractor accounts), which treats accounts as independent too.
 
     Returns
     -------
@@ -166,34 +177,35 @@ def rollup(a: Assessment) -> pd.DataFrame:
         ``metric`` (``"NPS"``, ``"Satisfaction"``, ``"Satisfaction index"``),
         ``method`` (All responses / Average per account / Role-weighted),
         ``estimate, ci_low, ci_high`` (NPS −100…100; satisfaction on its
-        scale; index 0–100), ``n`` and ``unit`` (interviews or accounts: the
-        units the interval treats as independent).
+        scale; index 0–100), ``n`` and ``unit`` (interviews or accounts
+        counted in ``n``), ``n_accounts``, ``interval_basis``.
     """
     q = _q(a)
     lvl = q.confidence_level
     resp = respondent_loyalty(a)
     acc = account_loyalty(a)
-    w = resp[ROLE_WEIGHT]
     rows = []
 
-    def add(metric: str, method: str, est: float, low: float, high: float, n: int, unit: str) -> None:
-        rows.append({METRIC: metric, METHOD: method, ESTIMATE: est, CI_LOW: low, CI_HIGH: high, N: n, UNIT: unit})
+    def add(metric: str, method: str, est: float, low: float, high: float, n: int, unit: str, g: int, basis: str) -> None:
+        rows.append({METRIC: metric, METHOD: method, ESTIMATE: est, CI_LOW: low, CI_HIGH: high, N: n, UNIT: unit,
+                     stats.N_ACCOUNTS: g, stats.INTERVAL_BASIS: basis})
 
-    for label, kw in ((ALL_RESPONSES, {}), (ROLE_WEIGHTED, {"weights": w})):
-        r = stats.nps(resp[S.RECOMMEND], lvl, kw.get("weights"), q.nps.promoter_min, q.nps.detractor_max)
-        add("NPS", label, r.nps, r.ci_low, r.ci_high, r.n, "interviews")
+    for label, w in ((ALL_RESPONSES, None), (ROLE_WEIGHTED, resp[ROLE_WEIGHT])):
+        r = stats.weighted_cluster_nps(resp[S.RECOMMEND], w, resp[S.ACCOUNT_ID], lvl, q.nps.promoter_min, q.nps.detractor_max)
+        add("NPS", label, r["nps"], r["ci_low"], r["ci_high"], r["n"], "interviews", r[stats.N_ACCOUNTS], r[stats.INTERVAL_BASIS])
         for metric, col in (("Satisfaction", S.SATISFACTION), ("Satisfaction index", SATISFACTION_INDEX)):
-            e = _bounded(stats.mean_ci(resp[col], lvl, kw.get("weights")), *_scale_bounds(a, col))
-            add(metric, label, e.estimate, e.ci_low, e.ci_high, e.n, "interviews")
+            e = stats.weighted_cluster_mean(resp[col], w, resp[S.ACCOUNT_ID], lvl)
+            lo, hi = (float(np.clip(v, *_scale_bounds(a, col))) if pd.notna(v) else v for v in (e["ci_low"], e["ci_high"]))
+            add(metric, label, e["estimate"], lo, hi, e["n"], "interviews", e[stats.N_ACCOUNTS], e[stats.INTERVAL_BASIS])
     if not acc.empty:
         cls = acc["nps_account_avg"].dropna()
         n_acc = len(cls)
         p, d = (float((cls > 0).mean()), float((cls < 0).mean())) if n_acc else (np.nan, np.nan)
         v, lo, hi = stats.nps_from_shares(p, d, n_acc, lvl)
-        add("NPS", ACCOUNT_AVERAGE, v, lo, hi, n_acc, "accounts")
+        add("NPS", ACCOUNT_AVERAGE, v, lo, hi, n_acc, "accounts", n_acc, stats.BASIS_CLUSTERS)
         for metric, col in (("Satisfaction", S.SATISFACTION), ("Satisfaction index", SATISFACTION_INDEX)):
             e = _bounded(stats.mean_ci(acc[col], lvl), *_scale_bounds(a, col))
-            add(metric, ACCOUNT_AVERAGE, e.estimate, e.ci_low, e.ci_high, e.n, "accounts")
+            add(metric, ACCOUNT_AVERAGE, e.estimate, e.ci_low, e.ci_high, e.n, "accounts", e.n, stats.BASIS_CLUSTERS)
     out = pd.DataFrame(rows)
     out["_m"] = out[METHOD].map({m: i for i, m in enumerate(ROLLUP_METHODS)})
     out["_k"] = out[METRIC].map({"NPS": 0, "Satisfaction": 1, "Satisfaction index": 2})
@@ -201,7 +213,14 @@ def rollup(a: Assessment) -> pd.DataFrame:
 
 
 def segment_shares(a: Assessment, by: str = S.ACCOUNT_ID, respondents: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Respondents per loyalty segment, per group, with Wilson intervals.
+    """Respondents per loyalty segment, per group, with Wilson intervals (accounts as clusters when a group spans accounts).
+
+    Per account (``by="account_id"``) the interval is the Wilson interval of
+    its respondents. For a group of another attribute (level, department,
+    wave, …) that spans two or more accounts it is the Wilson interval at the
+    effective sample size ``n / deff`` with the *t* quantile of the CR2
+    degrees of freedom, accounts as clusters (Korn & Graubard 1998;
+    :func:`cra_helpers.stats.cluster_share_ci`).
 
     ``respondents`` is :func:`cra_helpers.quantitative.respondent_loyalty`
     of ``a`` when the caller already has it (e.g. sliced from the whole
@@ -213,12 +232,12 @@ def segment_shares(a: Assessment, by: str = S.ACCOUNT_ID, respondents: pd.DataFr
     DataFrame
         ``<by>, loyalty_segment, n`` (respondents in the segment), ``total``
         (classified respondents of the group), ``share_pct, ci_low, ci_high``
-        (percent, Wilson interval); every segment listed for every group.
+        (percent), ``n_accounts``, ``interval_basis``; every segment listed for every group.
     """
     q = _q(a)
     resp = respondent_loyalty(a) if respondents is None else respondents
     resp = resp[resp[SEGMENT].notna()]
-    cols = [by, SEGMENT, N, "total", "share_pct", CI_LOW, CI_HIGH]
+    cols = [by, SEGMENT, N, "total", "share_pct", CI_LOW, CI_HIGH, stats.N_ACCOUNTS, stats.INTERVAL_BASIS]
     groups = [key for key, _ in resp.groupby(by, observed=True, sort=True)]
     if not groups:
         return pd.DataFrame(columns=cols)
@@ -227,6 +246,27 @@ def segment_shares(a: Assessment, by: str = S.ACCOUNT_ID, respondents: pd.DataFr
     k = counts.to_numpy().ravel()
     total = np.repeat(counts.sum(axis=1).to_numpy(), len(SEGMENTS))
     low, high = proportion_confint(k, total, alpha=1 - q.confidence_level, method="wilson")
-    return pd.DataFrame({by: np.repeat(np.asarray(groups, dtype=object), len(SEGMENTS)),
-                         SEGMENT: np.tile(np.asarray(SEGMENTS, dtype=object), len(groups)), N: k, "total": total,
-                         "share_pct": 100 * (k / total), CI_LOW: 100 * low, CI_HIGH: 100 * high}, columns=cols)
+    out = pd.DataFrame({by: np.repeat(np.asarray(groups, dtype=object), len(SEGMENTS)),
+                        SEGMENT: np.tile(np.asarray(SEGMENTS, dtype=object), len(groups)), N: k, "total": total,
+                        "share_pct": 100 * (k / total), CI_LOW: 100 * low, CI_HIGH: 100 * high,
+                        stats.N_ACCOUNTS: 1, stats.INTERVAL_BASIS: stats.BASIS_RESPONDENTS}, columns=cols)
+    if by != S.ACCOUNT_ID and S.ACCOUNT_ID in resp.columns:
+        out = _clustered_segment_intervals(resp, by, out, q.confidence_level)
+    return out
+
+
+def _clustered_segment_intervals(resp: pd.DataFrame, by: str, out: pd.DataFrame, level: float) -> pd.DataFrame:
+    """:func:`segment_shares` rows of groups spanning accounts with the cluster-robust share interval (percent)."""
+    frame = resp[[by, S.ACCOUNT_ID]].assign(**{f"_s{i}": (resp[SEGMENT] == seg).astype(float) for i, seg in enumerate(SEGMENTS)})
+    for i, seg in enumerate(SEGMENTS):
+        est = stats.cluster_share_ci(stats.grouped_cluster_mean_ci(frame, [by], f"_s{i}", S.ACCOUNT_ID, level), level)
+        est = est.set_index(by)
+        rows = (out[SEGMENT] == seg).to_numpy()
+        keys = out.loc[rows, by]
+        many = (est[stats.N_ACCOUNTS].reindex(keys).to_numpy() >= 2)
+        idx = np.flatnonzero(rows)[many]
+        out.loc[idx, CI_LOW] = 100 * est["ci_low"].reindex(keys).to_numpy()[many]
+        out.loc[idx, CI_HIGH] = 100 * est["ci_high"].reindex(keys).to_numpy()[many]
+        out.loc[np.flatnonzero(rows), stats.N_ACCOUNTS] = est[stats.N_ACCOUNTS].reindex(keys).to_numpy()
+        out.loc[idx, stats.INTERVAL_BASIS] = stats.BASIS_CLUSTERS
+    return out

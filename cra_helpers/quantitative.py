@@ -191,11 +191,21 @@ def need_ratings(a: Assessment) -> pd.DataFrame:
     return out
 
 
-def _score_one(values: pd.Series, scale_min: float, scale_max: float, points: int, level: float) -> dict[str, float]:
-    est = _bounded(stats.mean_ci(values, level), scale_min, scale_max)
-    top = stats.share_ci(stats.top_box(values, scale_max, points), level)
-    return {MEAN: est.estimate, CI_LOW: est.ci_low, CI_HIGH: est.ci_high,
-            TOP2: 100 * top.estimate, TOP2_LOW: 100 * top.ci_low, TOP2_HIGH: 100 * top.ci_high, N: est.n}
+def _score_one(values: pd.Series, clusters: pd.Series, scale_min: float, scale_max: float, points: int,
+               level: float) -> dict[str, Any]:
+    """Mean (clipped CR2 interval) and top-box share (clustered Wilson) of one column, accounts as clusters."""
+    frame = pd.DataFrame({"_c": clusters.to_numpy(), "_v": values.to_numpy(float),
+                          "_top": stats.top_box(values.to_numpy(float), scale_max, points).to_numpy()})
+    est = stats.grouped_cluster_mean_ci(frame, [], "_v", "_c", level)
+    top = stats.cluster_share_ci(stats.grouped_cluster_mean_ci(frame, [], "_top", "_c", level), level)
+    if est.empty:
+        return {MEAN: np.nan, CI_LOW: np.nan, CI_HIGH: np.nan, TOP2: np.nan, TOP2_LOW: np.nan, TOP2_HIGH: np.nan, N: 0,
+                stats.N_ACCOUNTS: 0, stats.INTERVAL_BASIS: stats.BASIS_RESPONDENTS}
+    e, t = est.iloc[0], top.iloc[0]
+    clip = (lambda v: float(np.clip(v, scale_min, scale_max)) if pd.notna(v) else np.nan)
+    return {MEAN: e["estimate"], CI_LOW: clip(e["ci_low"]), CI_HIGH: clip(e["ci_high"]), TOP2: 100 * t["estimate"],
+            TOP2_LOW: 100 * t["ci_low"], TOP2_HIGH: 100 * t["ci_high"], N: int(e["n"]),
+            stats.N_ACCOUNTS: int(e[stats.N_ACCOUNTS]), stats.INTERVAL_BASIS: e[stats.INTERVAL_BASIS]}
 
 
 def _scores_of(ratings: pd.DataFrame, groups: list[str], measure: str, scale: tuple[float, float], points: int,
@@ -451,7 +461,11 @@ def loyalty_indicators(a: Assessment, by: str | None = None) -> pd.DataFrame:
         ``[by,] indicator, kind`` (satisfaction / current behaviour / future
         behaviour), ``mean, ci_low, ci_high`` (on the indicator's scale; share
         of wallet in %), ``top2_pct, top2_ci_low, top2_ci_high`` (percent in the
-        top two points; empty for share of wallet), ``n``.
+        top two points; empty for share of wallet), ``n``, ``n_accounts``,
+        ``interval_basis``. Over several accounts the intervals treat
+        accounts as clusters (CR2 *t* for the mean, Wilson at the effective
+        sample size for the share; :mod:`cra_helpers.stats_cluster`); a
+        group within one account gets its respondents' intervals.
     """
     q = _q(a)
     resp = respondent_loyalty(a)
@@ -464,11 +478,10 @@ def loyalty_indicators(a: Assessment, by: str | None = None) -> pd.DataFrame:
                 continue
             row = {**({by: key} if by else {}), INDICATOR: col, KIND: kind}
             if scales[col] == S.SCALE_PERCENT:
-                est = _bounded(stats.mean_ci(sub[col], q.confidence_level), *_scale_bounds(a, col))
-                row.update({MEAN: est.estimate, CI_LOW: est.ci_low, CI_HIGH: est.ci_high, TOP2: np.nan, TOP2_LOW: np.nan,
-                            TOP2_HIGH: np.nan, N: est.n})
+                r = _score_one(sub[col], sub[S.ACCOUNT_ID], *_scale_bounds(a, col), 1, q.confidence_level)
+                row.update({**r, TOP2: np.nan, TOP2_LOW: np.nan, TOP2_HIGH: np.nan})
             else:
-                row.update(_score_one(sub[col], *_scale_bounds(a, col), q.top_box_points, q.confidence_level))
+                row.update(_score_one(sub[col], sub[S.ACCOUNT_ID], *_scale_bounds(a, col), q.top_box_points, q.confidence_level))
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -59,7 +59,8 @@ from .stats_grouped import grouped_mean_ci, grouped_share_ci  # noqa: F401
 from .stats_multiple import adjust_pvalues, holm  # noqa: F401
 from .stats_cluster import (  # noqa: F401
     BASIS_ACCOUNT_VS_REST, BASIS_CLUSTERS, BASIS_RESPONDENTS, DESIGN_EFFECT, ICC, INTERVAL_BASIS, N_ACCOUNTS, N_EFF, WEIGHTINGS,
-    cluster_mean_ci, cluster_nps, cluster_share_ci, grouped_cluster_mean_ci, grouped_cluster_nps,
+    cluster_mean_ci, cluster_nps, cluster_share_ci, grouped_cluster_mean_ci, grouped_cluster_nps, weighted_cluster_mean,
+    weighted_cluster_nps,
 )
 from .stats_cluster_diff import account_vs_rest, cluster_diff_ci, cluster_wald_groups  # noqa: F401
 

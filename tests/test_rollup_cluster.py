@@ -1,0 +1,64 @@
+"""Portfolio roll-ups with respondent weights, accounts as clusters, against independent computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from cra_helpers import quantitative as Q
+from cra_helpers import schema as S
+from cra_helpers import stats
+from tests.test_stats_cluster import cr2_full
+
+
+def _data(seed):
+    rng = np.random.default_rng(seed)
+    cl = np.repeat(np.arange(9), rng.integers(4, 18, 9))
+    y = np.clip(np.round(6 + rng.normal(0, 1.2, 9)[cl] + rng.normal(0, 2, len(cl))), 0, 10)
+    return cl, y, rng.choice([1.0, 1.5, 2.0], len(cl))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_weighted_cluster_mean_equals_full_matrix_cr2(weighted):
+    cl, y, w = _data(21)
+    w = w if weighted else np.ones(len(y))
+    var, df = cr2_full(np.ones((len(y), 1)), y, cl, np.array([1.0]), w)
+    r = stats.weighted_cluster_mean(y, w, cl)
+    assert r["estimate"] == pytest.approx(np.sum(w * y) / w.sum(), abs=1e-12)
+    assert r["se"] ** 2 == pytest.approx(var, abs=1e-9)
+    assert r["df"] == pytest.approx(df, abs=1e-6)
+    assert r["ci_high"] - r["estimate"] == pytest.approx(sps.t.ppf(0.975, df) * np.sqrt(var), abs=1e-6)
+    naive = len(y) / (len(y) - 1) * np.sum(w**2 * (y - r["estimate"]) ** 2) / w.sum() ** 2
+    assert r["design_effect"] == pytest.approx(var / naive, abs=1e-6)
+
+
+def test_unweighted_nps_equals_cluster_nps():
+    cl, y, _ = _data(22)
+    a, b = stats.weighted_cluster_nps(y, None, cl), stats.cluster_nps(y, cl)
+    for k in ("nps", "ci_low", "ci_high", "n_eff", "df"):
+        assert a[k] == pytest.approx(b[k], abs=1e-6)
+
+
+def test_weighted_nps_shares_and_one_account():
+    cl, y, w = _data(23)
+    r = stats.weighted_cluster_nps(y, w, cl)
+    assert r["promoters"] == pytest.approx(np.sum(w * (y >= 9)) / w.sum(), abs=1e-12)
+    assert r["ci_low"] <= r["nps"] <= r["ci_high"]
+    one = stats.weighted_cluster_mean(y[cl == 0], w[cl == 0], cl[cl == 0])
+    assert one["interval_basis"] == stats.BASIS_RESPONDENTS and one["df"] == (cl == 0).sum() - 1
+
+
+def test_rollup_and_indicators_say_how_the_interval_was_computed(sample):
+    roll = Q.rollup(sample)
+    assert (roll[stats.INTERVAL_BASIS] == stats.BASIS_CLUSTERS).all() and (roll[stats.N_ACCOUNTS] == 12).all()
+    resp = Q.respondent_loyalty(sample)
+    allr = roll[(roll[Q.METRIC] == "NPS") & (roll[Q.METHOD] == Q.ALL_RESPONSES)].iloc[0]
+    ref = stats.cluster_nps(resp[S.RECOMMEND], resp[S.ACCOUNT_ID])
+    assert (allr[Q.CI_LOW], allr[Q.CI_HIGH]) == pytest.approx((ref["ci_low"], ref["ci_high"]), abs=1e-9)
+    acc = Q.account_loyalty(sample)
+    assert (acc[stats.INTERVAL_BASIS] == stats.BASIS_RESPONDENTS).all()
+    ind = Q.loyalty_indicators(sample)
+    assert (ind[stats.INTERVAL_BASIS] == stats.BASIS_CLUSTERS).all()
+    seg = Q.segment_shares(sample, by=S.LEVEL)
+    assert (seg[stats.INTERVAL_BASIS] == stats.BASIS_CLUSTERS).all()
