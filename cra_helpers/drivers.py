@@ -17,9 +17,14 @@ multiple regression", *Multivariate Behavioral Research* 35(1), 1–19, 2000):
 
 For two predictors the weights equal the Shapley decomposition of R²
 (general dominance weights); with more they approximate it closely (Johnson
-& LeBreton, 2004). Intervals: percentile bootstrap over respondents
-(:func:`scipy.stats.bootstrap`), as recommended for relative weights by
-Tonidandel, LeBreton & Johnson (*Psychological Methods* 14(4), 2009).
+& LeBreton, 2004). Intervals: percentile bootstrap (:func:`scipy.stats.bootstrap`),
+as recommended for relative weights by Tonidandel, LeBreton & Johnson
+(*Psychological Methods* 14(4), 2009), resampling **whole accounts**
+(cluster bootstrap: every draw takes accounts with replacement and all
+their respondents; Cameron, Gelbach & Miller, *Review of Economics and
+Statistics* 90(3), 2008; Field & Welsh, *JRSS B* 69(3), 2007) because
+people of one account answer alike; respondents are resampled only when
+the data hold a single account.
 
 :func:`key_drivers` applies them to an assessment: performance on each need
 (or primary group) as predictors of each loyalty outcome, with the stated
@@ -38,6 +43,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from . import schema as S
+from . import stats
 from .assessment import Assessment
 from .quantitative import _need_labels, _q, need_ratings, respondent_loyalty
 
@@ -135,8 +141,9 @@ def bootstrap_relative_weights(
     resamples: int = 1000,
     level: float = 0.95,
     seed: int = 0,
+    clusters: pd.Series | np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Relative weights with percentile bootstrap intervals (respondents resampled).
+    """Relative weights with percentile bootstrap intervals (whole accounts resampled when ``clusters`` are given).
 
     Parameters
     ----------
@@ -148,6 +155,10 @@ def bootstrap_relative_weights(
         Confidence level.
     seed
         Random seed (reports are reproducible).
+    clusters
+        Account of each row of ``x``; with two or more accounts the bootstrap
+        draws accounts with replacement, each with all its respondents
+        (cluster bootstrap). None or one account: respondents are drawn.
 
     Returns
     -------
@@ -155,7 +166,7 @@ def bootstrap_relative_weights(
         Index = predictors; columns ``raw_weight, ci_low, ci_high`` (0–1 share
         of outcome variance), ``pct_of_r2, pct_ci_low, pct_ci_high`` (percent
         of R²), ``rank`` (1 = largest raw weight). ``DataFrame.attrs`` holds
-        ``r2, r2_ci_low, r2_ci_high, n``.
+        ``r2, r2_ci_low, r2_ci_high, n``, ``n_accounts`` and ``interval_basis``.
     """
     xv = np.asarray(x, dtype=float)
     yv = np.asarray(y, dtype=float)
@@ -167,12 +178,8 @@ def bootstrap_relative_weights(
         pct = 100 * raw / r2 if r2 > 0 else np.full(p, np.nan)
         return np.concatenate([raw, pct, [r2]])
 
-    idx = np.arange(xv.shape[0])
-    res = sps.bootstrap(
-        (idx,), statistic, n_resamples=resamples, confidence_level=level, method="percentile",
-        vectorized=False, rng=np.random.default_rng(seed),
-    )
-    low, high = np.asarray(res.confidence_interval.low), np.asarray(res.confidence_interval.high)
+    low, high, members = _bootstrap(statistic, xv.shape[0], clusters, resamples, level, seed)
+    by_cluster = len(members) >= 2
     out = pd.DataFrame(
         {
             "raw_weight": point.raw.to_numpy(),
@@ -185,8 +192,23 @@ def bootstrap_relative_weights(
         index=point.raw.index,
     )
     out["rank"] = out["raw_weight"].rank(ascending=False, method="min").astype(int)
-    out.attrs.update(r2=point.r2, r2_ci_low=float(low[-1]), r2_ci_high=float(high[-1]), n=point.n)
+    out.attrs.update(r2=point.r2, r2_ci_low=float(low[-1]), r2_ci_high=float(high[-1]), n=point.n,
+                     n_accounts=len(members), interval_basis=stats.BASIS_CLUSTERS if by_cluster else stats.BASIS_RESPONDENTS)
     return out
+
+
+def _bootstrap(statistic, n: int, clusters: pd.Series | np.ndarray | None, resamples: int, level: float,
+               seed: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Percentile bootstrap bounds of ``statistic(rows)``: whole accounts drawn when there are two or more, else rows."""
+    codes = pd.factorize(np.asarray(clusters))[0] if clusters is not None else np.zeros(n, int)
+    members = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)] if len(codes) else []
+    by_cluster = len(members) >= 2
+    draw = (lambda cl: statistic(np.concatenate([members[int(c)] for c in cl]))) if by_cluster else statistic
+    res = sps.bootstrap(
+        (np.arange(len(members)) if by_cluster else np.arange(n),), draw, n_resamples=resamples,
+        confidence_level=level, method="percentile", vectorized=False, rng=np.random.default_rng(seed),
+    )
+    return np.asarray(res.confidence_interval.low), np.asarray(res.confidence_interval.high), members
 
 
 # ---------------------------------------------------------------------------
@@ -274,12 +296,12 @@ def key_drivers(a: Assessment, outcomes: Iterable[str] | None = None) -> pd.Data
         group / correlation only), ``driver`` (need id or group name),
         ``need_id`` (empty at group level), ``need_name, primary_group,
         raw_weight, ci_low, ci_high`` (share of the outcome's variance, 0–1,
-        percentile bootstrap interval), ``pct_of_r2, pct_ci_low, pct_ci_high``
+        percentile bootstrap over whole accounts), ``pct_of_r2, pct_ci_low, pct_ci_high``
         (percent of R²), ``rank`` (1 = strongest), ``stated_importance`` (mean
         importance rating), ``performance_mean``, ``quadrant`` (Key driver /
         Hidden driver / Basic expectation / Low priority: stated importance at
         or above the median of the drivers, derived importance at or above an
-        equal share of R²), ``r2, r2_ci_low, r2_ci_high, n``.
+        equal share of R²), ``r2, r2_ci_low, r2_ci_high, n``, ``interval_basis``.
     """
     q = _q(a)
     labels = _need_labels(a)
@@ -324,8 +346,11 @@ def _outcome_drivers(a: Assessment, outcome: str, labels: pd.DataFrame, stated_n
     if level == LEVEL_CORRELATION:
         table = _correlation_table(x, y, q.confidence_level)
     else:
-        table = bootstrap_relative_weights(x, y, cfg.bootstrap_resamples, q.confidence_level, cfg.seed)
-    return _describe_drivers(table, outcome, level, x, labels, stated_need, perf_need, n)
+        accounts = respondent_loyalty(a).set_index(S.INTERVIEW_ID)[S.ACCOUNT_ID].reindex(x.index)
+        table = bootstrap_relative_weights(x, y, cfg.bootstrap_resamples, q.confidence_level, cfg.seed, accounts.to_numpy())
+    out = _describe_drivers(table, outcome, level, x, labels, stated_need, perf_need, n)
+    out[stats.INTERVAL_BASIS] = table.attrs.get(stats.INTERVAL_BASIS, stats.BASIS_RESPONDENTS)
+    return out
 
 
 def _driver_level(a: Assessment, outcome: str, x: pd.DataFrame, labels: pd.DataFrame, n: int, notes: list[str]) -> tuple[str, pd.DataFrame]:

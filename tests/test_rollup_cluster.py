@@ -62,3 +62,25 @@ def test_rollup_and_indicators_say_how_the_interval_was_computed(sample):
     assert (ind[stats.INTERVAL_BASIS] == stats.BASIS_CLUSTERS).all()
     seg = Q.segment_shares(sample, by=S.LEVEL)
     assert (seg[stats.INTERVAL_BASIS] == stats.BASIS_CLUSTERS).all()
+
+
+def test_driver_bootstrap_resamples_whole_accounts():
+    """The cluster bootstrap equals an independent loop that draws accounts with scipy's generator sequence."""
+    from cra_helpers.drivers import _corr_weights, bootstrap_relative_weights
+
+    rng = np.random.default_rng(31)
+    cl = np.repeat(np.arange(8), 12)
+    x = rng.normal(size=(len(cl), 3)) + rng.normal(size=(8, 3))[cl]
+    y = x @ np.array([0.6, 0.3, 0.1]) + rng.normal(size=len(cl)) + rng.normal(size=8)[cl]
+    import pandas as pd
+
+    out = bootstrap_relative_weights(pd.DataFrame(x, columns=list("abc")), y, 199, 0.95, 5, cl)
+    assert out.attrs["interval_basis"] == stats.BASIS_CLUSTERS and out.attrs["n_accounts"] == 8
+    members = [np.flatnonzero(cl == c) for c in range(8)]
+    draws = np.random.default_rng(5).integers(0, 8, (199, 8))  # scipy's percentile bootstrap index draws
+    raw = np.array([_corr_weights(x[np.concatenate([members[c] for c in d])], y[np.concatenate([members[c] for c in d])])[0]
+                    for d in draws])
+    assert out["ci_low"].to_numpy() == pytest.approx(np.percentile(raw, 2.5, axis=0), abs=1e-6)
+    plain = bootstrap_relative_weights(pd.DataFrame(x, columns=list("abc")), y, 199, 0.95, 5)
+    assert plain.attrs["interval_basis"] == stats.BASIS_RESPONDENTS
+    assert (out["ci_high"] - out["ci_low"]).mean() > (plain["ci_high"] - plain["ci_low"]).mean()
