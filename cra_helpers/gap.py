@@ -440,7 +440,12 @@ def competitor_gaps(a: Assessment) -> pd.DataFrame:
         the performance scale and ``weighted_difference = difference ×
         importance / scale maximum``. ``verdict``: *we win* / *we lose* when
         significant, else *no clear difference*. Sorted by difference,
-        largest loss first.
+        largest loss first. ``us, them, difference`` and the interval follow
+        ``quantitative.portfolio_weighting`` (every respondent, every account
+        once, or accounts by revenue); with a weighting other than
+        respondents, ``difference_respondent_mean`` (every respondent once)
+        and ``weighting_differs`` (it lies outside the weighted interval)
+        stand beside, as in the need scores.
     """
     a.require(S.RATINGS, S.COMPETITORS, step="company-to-competitor GAP")
     r = a.ratings_by_respondent()
@@ -451,10 +456,12 @@ def competitor_gaps(a: Assessment) -> pd.DataFrame:
     both = r[S.PERFORMANCE].notna() & r[S.COMPETITOR_PERFORMANCE].notna()
     r["_d"] = (r[S.PERFORMANCE] - r[S.COMPETITOR_PERFORMANCE]).where(both)
     r["_us"], r["_them"] = r[S.PERFORMANCE].where(both), r[S.COMPETITOR_PERFORMANCE].where(both)
-    est = stats.grouped_cluster_mean_ci(r, [S.NEED_ID, S.COMPETITOR_ID], "_d", S.ACCOUNT_ID, a.config.quantitative.confidence_level)
-    spread = r.groupby([S.NEED_ID, S.COMPETITOR_ID], sort=True, observed=True)["_d"].agg(lambda d: d.max() - d.min())
-    keys = pd.MultiIndex.from_frame(est[[S.NEED_ID, S.COMPETITOR_ID]])
-    means = r.groupby([S.NEED_ID, S.COMPETITOR_ID], sort=True, observed=True)[["_us", "_them"]].mean().reindex(keys)
+    from .quantitative import portfolio_weighting
+
+    weighting, revenue = portfolio_weighting(a)
+    by, lvl = [S.NEED_ID, S.COMPETITOR_ID], a.config.quantitative.confidence_level
+    est, keys, means = _weighted_differences(r, by, lvl, weighting, revenue)
+    spread = r.groupby(by, sort=True, observed=True)["_d"].agg(lambda d: d.max() - d.min())
     enough = est["n"].to_numpy() >= cfg.min_n
     # a paired t-test where the differences vary; every respondent saw the same non-zero difference: p = 0
     p = np.where(enough & (spread.reindex(keys).to_numpy() > 0), est["t_p"].to_numpy(),
@@ -467,12 +474,33 @@ def competitor_gaps(a: Assessment) -> pd.DataFrame:
     })
     if out.empty:
         return out
+    if weighting != "respondents":
+        _respondent_view(out, r, by, keys, lvl)
     out["p_adjusted"] = _adjust(out["p_value"], a.config)
     out["significant"] = out["p_adjusted"] < cfg.alpha
     out[S.IMPORTANCE] = out[S.NEED_ID].map(imp)
     out["weighted_difference"] = out["difference"] * out[S.IMPORTANCE] / perf_scale.max
     out["verdict"] = np.where(~out["significant"], NO_CLEAR, np.where(out["difference"] > 0, WE_WIN, WE_LOSE))
     return out.sort_values("difference", kind="stable").reset_index(drop=True)
+
+
+def _weighted_differences(r: pd.DataFrame, by: list[str], lvl: float, weighting: str,
+                          revenue: pd.Series | None) -> tuple[pd.DataFrame, pd.MultiIndex, pd.DataFrame]:
+    """CR2 mean of the paired difference ``_d`` per ``by`` under the weighting, its keys, and the weighted ``_us, _them``."""
+    est = stats.grouped_cluster_mean_ci(r, by, "_d", S.ACCOUNT_ID, lvl, weighting, revenue)
+    keys = pd.MultiIndex.from_frame(est[by])
+    means = pd.DataFrame({c: stats.grouped_cluster_mean_ci(r, by, c, S.ACCOUNT_ID, lvl, weighting, revenue)
+                          .set_index(by)["estimate"].reindex(keys).to_numpy() for c in ("_us", "_them")})
+    return est, keys, means
+
+
+def _respondent_view(out: pd.DataFrame, r: pd.DataFrame, by: list[str], keys: pd.MultiIndex, lvl: float) -> None:
+    """Add the every-respondent difference beside the weighted one, and whether it lies outside the weighted interval."""
+    from .quantitative import RESPONDENT_MEAN, WEIGHTING_DIFFERS
+
+    col = f"difference_{RESPONDENT_MEAN}"
+    out[col] = stats.grouped_cluster_mean_ci(r, by, "_d", S.ACCOUNT_ID, lvl).set_index(by)["estimate"].reindex(keys).to_numpy()
+    out[WEIGHTING_DIFFERS] = (out[col] < out["ci_low"]) | (out[col] > out["ci_high"])
 
 
 _WORDS = frozenset({"findings", "need_stance", "words_beside_numbers", "STANCE_GAP", "STANCE_STRENGTH", "STANCE_NEUTRAL",

@@ -178,7 +178,12 @@ def rollup(a: Assessment) -> pd.DataFrame:
         ``method`` (All responses / Average per account / Role-weighted),
         ``estimate, ci_low, ci_high`` (NPS −100…100; satisfaction on its
         scale; index 0–100), ``n`` and ``unit`` (interviews or accounts
-        counted in ``n``), ``n_accounts``, ``interval_basis``.
+        counted in ``n``), ``n_accounts``, ``interval_basis``. With
+        ``quantitative.portfolio_weighting`` set to accounts or revenue, one
+        more NPS row, method ``Portfolio-weighted (<weighting>)`` (every
+        account once, or by revenue), carries ``respondent_mean`` (the
+        all-responses NPS) and ``weighting_differs`` (it lies outside the
+        weighted interval), as the need scores do.
     """
     q = _q(a)
     lvl = q.confidence_level
@@ -197,6 +202,7 @@ def rollup(a: Assessment) -> pd.DataFrame:
             e = stats.weighted_cluster_mean(resp[col], w, resp[S.ACCOUNT_ID], lvl)
             lo, hi = (float(np.clip(v, *_scale_bounds(a, col))) if pd.notna(v) else v for v in (e["ci_low"], e["ci_high"]))
             add(metric, label, e["estimate"], lo, hi, e["n"], "interviews", e[stats.N_ACCOUNTS], e[stats.INTERVAL_BASIS])
+    rows += _portfolio_weighted_rows(a, resp, rows[0][ESTIMATE] if rows else np.nan)
     if not acc.empty:
         cls = acc["nps_account_avg"].dropna()
         n_acc = len(cls)
@@ -210,6 +216,26 @@ def rollup(a: Assessment) -> pd.DataFrame:
     out["_m"] = out[METHOD].map({m: i for i, m in enumerate(ROLLUP_METHODS)})
     out["_k"] = out[METRIC].map({"NPS": 0, "Satisfaction": 1, "Satisfaction index": 2})
     return out.sort_values(["_k", "_m"]).drop(columns=["_m", "_k"]).reset_index(drop=True)
+
+
+def _portfolio_weighted_rows(a: Assessment, resp: pd.DataFrame, respondent_nps: float) -> list[dict[str, object]]:
+    """The NPS row of :func:`rollup` under ``quantitative.portfolio_weighting`` (none for respondents)."""
+    from .quantitative import RESPONDENT_MEAN, WEIGHTING_DIFFERS, portfolio_weighting
+
+    weighting, revenue = portfolio_weighting(a)
+    if weighting == "respondents":
+        return []
+    q = _q(a)
+    sizes = resp.groupby(S.ACCOUNT_ID, observed=True)[S.RECOMMEND].transform("count").to_numpy(float)
+    per_account = 1.0 if revenue is None else resp[S.ACCOUNT_ID].map(revenue).to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = per_account / sizes
+    r = stats.weighted_cluster_nps(resp[S.RECOMMEND], w, resp[S.ACCOUNT_ID], q.confidence_level,
+                                   q.nps.promoter_min, q.nps.detractor_max)
+    return [{METRIC: "NPS", METHOD: f"Portfolio-weighted ({weighting})", ESTIMATE: r["nps"], CI_LOW: r["ci_low"],
+             CI_HIGH: r["ci_high"], N: r["n"], UNIT: "interviews", stats.N_ACCOUNTS: r[stats.N_ACCOUNTS],
+             stats.INTERVAL_BASIS: r[stats.INTERVAL_BASIS], RESPONDENT_MEAN: respondent_nps,
+             WEIGHTING_DIFFERS: bool(respondent_nps < r["ci_low"] or respondent_nps > r["ci_high"])}]
 
 
 def segment_shares(a: Assessment, by: str = S.ACCOUNT_ID, respondents: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -84,3 +84,40 @@ def test_driver_bootstrap_resamples_whole_accounts():
     plain = bootstrap_relative_weights(pd.DataFrame(x, columns=list("abc")), y, 199, 0.95, 5)
     assert plain.attrs["interval_basis"] == stats.BASIS_RESPONDENTS
     assert (out["ci_high"] - out["ci_low"]).mean() > (plain["ci_high"] - plain["ci_low"]).mean()
+
+
+def test_competitor_differences_follow_the_portfolio_weighting():
+    from cra_helpers import gap, paths
+    from cra_helpers.loader import load_assessment
+
+    a = load_assessment(paths.sample_path())
+    a.config = a.config.model_copy(update={"quantitative": a.config.quantitative.model_copy(update={"portfolio_weighting": "accounts"})})
+    out = gap.competitor_gaps(a).set_index([S.NEED_ID, S.COMPETITOR_ID])
+    r = a.ratings_by_respondent()
+    r = r[r[S.COMPETITOR_ID].notna() & r[S.PERFORMANCE].notna() & r[S.COMPETITOR_PERFORMANCE].notna()]
+    r = r.assign(d=r[S.PERFORMANCE] - r[S.COMPETITOR_PERFORMANCE])
+    per_account = r.groupby([S.NEED_ID, S.COMPETITOR_ID, S.ACCOUNT_ID], observed=True)["d"].mean()
+    every_account = per_account.groupby(level=[0, 1], observed=True).mean()
+    every_account.index = every_account.index.set_levels([lv.astype(str) for lv in every_account.index.levels])
+    assert out["difference"].to_numpy() == pytest.approx(every_account.reindex(out.index).to_numpy(), abs=1e-9)
+    plain = r.groupby([S.NEED_ID, S.COMPETITOR_ID], observed=True)["d"].mean()
+    plain.index = plain.index.set_levels([lv.astype(str) for lv in plain.index.levels])
+    assert out["difference_respondent_mean"].to_numpy() == pytest.approx(plain.reindex(out.index).to_numpy(), abs=1e-9)
+    assert "weighting_differs" in out.columns
+
+
+def test_nps_follows_the_portfolio_weighting_with_the_respondent_view_beside():
+    from cra_helpers import paths
+    from cra_helpers.loader import load_assessment
+
+    a = load_assessment(paths.sample_path())
+    a.config = a.config.model_copy(update={"quantitative": a.config.quantitative.model_copy(update={"portfolio_weighting": "accounts"})})
+    roll = Q.rollup(a)
+    row = roll[roll[Q.METHOD] == "Portfolio-weighted (accounts)"].iloc[0]
+    resp = Q.respondent_loyalty(a)
+    score = np.where(resp[S.RECOMMEND] >= 9, 100.0, np.where(resp[S.RECOMMEND] <= 6, -100.0, 0.0))
+    per_account = resp.assign(s=score)[resp[S.RECOMMEND].notna()].groupby(S.ACCOUNT_ID)["s"].mean()
+    assert row[Q.ESTIMATE] == pytest.approx(per_account.mean(), abs=1e-9)
+    allr = roll[(roll[Q.METRIC] == "NPS") & (roll[Q.METHOD] == Q.ALL_RESPONSES)].iloc[0]
+    assert row["respondent_mean"] == pytest.approx(allr[Q.ESTIMATE])
+    assert row["weighting_differs"] == (not row[Q.CI_LOW] <= allr[Q.ESTIMATE] <= row[Q.CI_HIGH])
