@@ -18,7 +18,16 @@ marginal). Measured on the estimator functions directly:
   location flags (every pair of 3 sites within each account, Welch as in
   :func:`cra_helpers.gap.location_pairs`, one family per assessment over
   accounts × 5 needs) and the competitor flags (10 needs × 2 competitors,
-  paired CR2 *t* as in :func:`cra_helpers.gap.competitor_gaps`).
+  paired CR2 *t* as in :func:`cra_helpers.gap.competitor_gaps`);
+* group comparisons under no true difference (``--groups``): a respondent
+  attribute with 3 groups (a level, a department) whose mix differs by
+  account (each account's shares drawn from Dirichlet(1, 1, 1)), 3
+  measures, every group against the rest as
+  :func:`cra_helpers.comparisons.compare_frame` does (CR2 difference,
+  Holm over groups × measures, |Cliff's δ| ≥ 0.147) and the omnibus test
+  per measure (:func:`cra_helpers.comparisons.omnibus_frame`, CR2 Wald
+  with the HTZ *F*, Holm over the measures), each beside the rank tests
+  of the respondents (Mann–Whitney, Kruskal–Wallis) that they replace.
 
 Coverage is the share of replications whose 95 % interval holds the truth;
 its Monte-Carlo standard error is ``√(c(1 − c)/R)``.
@@ -26,6 +35,7 @@ its Monte-Carlo standard error is ``√(c(1 − c)/R)``.
 Usage::
 
     .venv/bin/python benchmarks/coverage.py [--reps 1000] [--flag-reps 400] [--out benchmarks/coverage.md]
+    .venv/bin/python benchmarks/coverage.py --groups [--flag-reps 400]   # group comparisons only, own section
 """
 
 from __future__ import annotations
@@ -123,6 +133,36 @@ def competitor_fwer(rng: np.random.Generator, reps: int, g: int, m: int, icc: fl
     return rates[0], rates[1]
 
 
+def group_fwer(rng: np.random.Generator, reps: int, g: int, m: int, icc: float, measures: int = 3,
+               groups: int = 3) -> dict[str, float]:
+    """Family-wise false-positive rates of the group comparisons (no true group effect), cluster-aware and rank based."""
+    from cra_helpers import schema as S
+    from cra_helpers.comparisons import compare_frame, omnibus_frame
+    from cra_helpers.config.quantitative import Comparisons
+
+    cfg = Comparisons(permutation_below=0)
+    cols = [f"m{j}" for j in range(measures)]
+    hits = np.zeros(4)
+    for _ in range(reps):
+        y = draw(rng, measures, g, m, icc, 7.0, 1, 10)
+        shares = rng.dirichlet(np.ones(groups), g)
+        lv = np.concatenate([rng.choice(groups, m, p=p) for p in shares])
+        resp = pd.DataFrame({S.ACCOUNT_ID: np.repeat(np.arange(g), m), S.LEVEL: lv, **{c: y[j].ravel() for j, c in enumerate(cols)}})
+        comp = compare_frame(resp, [S.LEVEL], cols, cfg, 0.95)
+        effect = comp["cliffs_delta"].abs() >= cfg.min_effect
+        om = omnibus_frame(resp, [S.LEVEL], cols, cfg)
+        hits += [(comp["p_holm"] < cfg.alpha).mul(effect).any(), ((stats.holm(comp["p_rank"]) < cfg.alpha) & effect).any(),
+                 om["differs"].any(), (stats.holm(om["p_rank"]) < cfg.alpha).any()]
+    return dict(zip(["group FWER", "naive group FWER", "omnibus FWER", "naive omnibus FWER"], hits / reps))
+
+
+def run_groups(flag_reps: int, seed: int = 2025) -> pd.DataFrame:
+    """The group-comparison false-positive rates at 6 and 12 accounts × 15 interviews, ICC 0, 0.2, 0.3."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame([{"icc": icc, "accounts": g, "interviews": 15, **group_fwer(rng, flag_reps, g, 15, icc)}
+                         for icc in (0.0, 0.2, 0.3) for g in (6, 12)])
+
+
 def run(reps: int, flag_reps: int, seed: int = 2024) -> pd.DataFrame:
     """The whole grid: one row per ICC × accounts × interviews × scale (flags on the 1–10 scale only)."""
     rng = np.random.default_rng(seed)
@@ -158,15 +198,44 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=1000)
     parser.add_argument("--flag-reps", type=int, default=400)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "coverage.md")
+    parser.add_argument("--groups", action="store_true", help="only the group comparisons, written as their own section")
     args = parser.parse_args()
     start = time.time()
+    if args.groups:
+        _write_groups(args.out, run_groups(args.flag_reps), args.flag_reps)
+        print(f"{time.time() - start:.0f} s; written to {args.out}")
+        return
     table = run(args.reps, args.flag_reps)
     text = to_markdown(table, args.reps, args.flag_reps)
     print(text)
     summary = summarise(table)
     print(summary)
-    args.out.write_text(text + "\n" + summary + "\n", encoding="utf-8")
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    groups = GROUPS_HEADING + old.split(GROUPS_HEADING, 1)[1] if GROUPS_HEADING in old else ""  # kept from --groups
+    args.out.write_text(text + "\n" + summary + "\n" + ("\n" + groups if groups else ""), encoding="utf-8")
     print(f"{time.time() - start:.0f} s; written to {args.out}")
+
+
+GROUPS_HEADING = "## Group comparisons under no true difference"
+
+
+def _write_groups(out: Path, table: pd.DataFrame, flag_reps: int) -> None:
+    """Replace (or append) the group-comparison section of ``out`` with ``table`` (rates in percent)."""
+    pct = table.copy()
+    cols = [c for c in pct.columns if "FWER" in c]
+    pct[cols] = (100 * pct[cols]).round(1)
+    head = "| " + " | ".join(pct.columns) + " |\n| " + " | ".join("---" for _ in pct.columns) + " |\n"
+    body = "".join("| " + " | ".join(str(v) for v in r) + " |\n" for r in pct.itertuples(index=False))
+    se = 100 * np.sqrt(0.05 * 0.95 / flag_reps)
+    text = (f"{GROUPS_HEADING}\n\nFamily-wise false-positive rate in percent ({flag_reps} replications, standard error "
+            f"{se:.2f} points at 5 %): a 3-group attribute whose mix differs by account, 3 measures; group FWER = any "
+            "group-against-rest flag after Holm (cluster-robust CR2 test; naive: Mann–Whitney of the respondents), "
+            "omnibus FWER = any measure whose groups differ after Holm (CR2 Wald, HTZ *F*; naive: Kruskal–Wallis).\n\n"
+            + head + body)
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    keep = old.split(GROUPS_HEADING)[0].rstrip() if old else ""
+    out.write_text((keep + "\n\n" if keep else "") + text, encoding="utf-8")
+    print(text)
 
 
 def summarise(table: pd.DataFrame) -> str:
