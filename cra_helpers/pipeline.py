@@ -329,9 +329,8 @@ def _run(o: _Options, sig: _Signals) -> RunResult:
     assessment = load_assessment(data_path, config=config)
     ensure_kernel(config.pipeline.kernel_name)
     _check_signal(sig, "while loading the data")
-    context = {"config": config, "data_path": data_path, "nb_dir": nb_dir, "notebooks": notebooks, "inputs": inputs,
-               "progress": progress, "assessment": assessment, "t_start": t_start}
-    return _execute(o, sig, **context)
+    return _execute(o, sig, config=config, data_path=data_path, nb_dir=nb_dir, notebooks=notebooks, inputs=inputs,
+                    progress=progress, assessment=assessment, t_start=t_start)
 
 
 def _execute(o: _Options, sig: _Signals, *, config: Config, data_path: Path, nb_dir: Path, notebooks: list[Path],

@@ -156,10 +156,16 @@ def watch(folder: str | Path, *, base: str | Path | None = None, out: str | Path
     ------
     WatchError
         ``folder`` is not a folder.
+    OutputError
+        The parent of ``out`` cannot be written.
     """
+    from .outputs import ensure_writable_dir
+
     root = Path(folder)
     if not root.is_dir():
         raise WatchError(f"{root}: not a folder to watch")
+    if out is not None:  # an unusable report folder is said at once, not when the first workbook lands
+        ensure_writable_dir(Path(out).expanduser().absolute().parent, what="parent of the output folder")
     stop = stop or threading.Event()
     changes = _Changes()
     observer = _observer(root, changes, polling)

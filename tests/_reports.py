@@ -74,3 +74,31 @@ def open_offline(browser, html: Path, screenshot: Path | None = None, width: int
         page.screenshot(path=str(screenshot), full_page=True)
     context.close()
     return check
+
+
+@dataclass
+class GuardedPage:
+    """A page whose every request outside ``file:`` is blocked and recorded (:func:`guarded_page`)."""
+
+    context: object
+    page: object
+    outside: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def guarded_page(browser, width: int = 1280, height: int = 900) -> GuardedPage:
+    """A new page that blocks and records every request outside ``file:`` and records page errors."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    guard = GuardedPage(context, None)
+
+    def block(route):
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            guard.outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", block)
+    guard.page = context.new_page()
+    guard.page.on("pageerror", lambda e: guard.errors.append(str(e)))
+    return guard

@@ -21,6 +21,7 @@ from cra_helpers.pipeline import discover
 from cra_helpers.planning import capture, command, guide, schedule
 
 from ._planning import FIRST_DAY, planning_config
+from ._reports import guarded_page
 
 AS_OF = dt.date(2026, 2, 20)
 
@@ -239,20 +240,8 @@ def test_the_plan_notebook_writes_the_plan_into_the_run(sample, tmp_path):
 @pytest.mark.browser
 def test_the_plan_opens_offline(planned, browser):
     _, result, _ = planned
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    outside: list[str] = []
-
-    def block(route):
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", block)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    guard = guarded_page(browser, 1280, 720)
+    context, page, outside, errors = guard.context, guard.page, guard.outside, guard.errors
     page.goto(result.index.as_uri(), wait_until="load")
     assert "Interview plan" in page.inner_text("h1")
     assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")

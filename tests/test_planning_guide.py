@@ -13,6 +13,7 @@ from cra_helpers.planning import guide as G
 from cra_helpers.planning.knowledge import knowledge_gaps
 from cra_helpers.planning.questions import load_question_bank
 
+from ._reports import guarded_page
 from .conftest import build_valid_tables
 
 AS_OF = dt.date(2026, 12, 2)
@@ -188,20 +189,8 @@ def test_a_guide_opens_offline_and_fits_the_page(sample, bank, browser, tmp_path
     paths = G.write_guides(sample, "A012", tmp_path, sample.config, bank=bank, as_of=AS_OF, sentiment="vader", pdf=False)
     g = _guide(sample, "A012", "executive", "decision-maker", bank)
     total = f"{g.attrs['total_minutes']:g} min"
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    outside: list[str] = []
-
-    def block(route):
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", block)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    guard = guarded_page(browser, 1280, 900)
+    context, page, outside, errors = guard.context, guard.page, guard.outside, guard.errors
     page.goto(paths[0].as_uri(), wait_until="load")
     body = page.inner_text("body")
     assert "Thornbury Turbines SE" in body and total in body

@@ -230,3 +230,12 @@ def test_run_a_stored_wave_against_the_previous_one(two_waves, tmp_path):
     assert Path(summary["data"]).parts[-2:] == ("Sample", "2027") and summary["inputs"]["options"]["compare"]
     again, seconds = _cra(*args)  # the store's waves exported again: same files, the run is reused
     assert again.returncode == 0 and "reused" in again.stdout and seconds < 3.0, (seconds, again.stdout)
+
+
+def test_watch_refuses_an_unusable_report_folder_at_once(tmp_path):
+    from cra_helpers.errors import OutputError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="parent of the output folder"):
+        W.watch(tmp_path, out=blocker / "reports")
