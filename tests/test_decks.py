@@ -124,6 +124,12 @@ def test_print_pdf_view(run, browser):
     page.wait_for_function("window.Reveal && Reveal.isReady()")
     assert page.evaluate("Reveal.isPrintView()")
     page.wait_for_function("Array.from(document.querySelectorAll('.cra-figure')).every(f => f.querySelector('svg.main-svg'))")
+    # Reveal lays the print pages out asynchronously (its "pdf-ready" event); printing before that gives blank pages.
+    page.wait_for_function(
+        "document.querySelectorAll('.pdf-page').length === Reveal.getTotalSlides()"
+        " && !document.querySelector('.loading-scroll-mode')"
+    )
+    assert page.evaluate("document.querySelectorAll('.pdf-page .cra-figure svg.main-svg').length") > 0
     assert len(page.pdf(width="1280px", height="720px")) > 10_000
     ctx.close()
 
