@@ -16,24 +16,48 @@ Paired or independent
     When at least ``trends.min_paired`` contacts answered a metric in both
     waves, the row compares *those contacts only* (``test = "paired"``):
     ``previous`` and ``current`` are their means and ``change`` the mean of
-    their differences, tested with the paired *t* test (Student, 1908), interval
-    ``d̄ ± t(1 − α/2, n − 1) · s_d / √n``. Otherwise, with at least
-    ``trends.min_answers`` answers in each wave, the waves are compared as
-    independent samples (``test = "independent"``): Welch's *t* test and
-    interval with the Welch–Satterthwaite degrees of freedom (Welch,
-    *Biometrika* 34, 1947; Satterthwaite, *Biometrics Bulletin* 2, 1946),
-    which hold at 10–20 answers without assuming equal spreads. Fewer answers:
-    "not enough data", no *p*-value.
+    their differences. Otherwise, with at least ``trends.min_answers``
+    answers in each wave, the waves are compared as independent samples
+    (``test = "independent"``) and ``change`` is the difference of the wave
+    means. Fewer answers: "not enough data", no *p*-value.
+Portfolio rows: accounts as clusters
+    People at one account rate alike, and an account's level moves between
+    waves as a whole (a turned account moves every one of its people), so a
+    portfolio change rests on its 12–16 accounts rather than on its ~150
+    contacts. Portfolio rows spanning two or more accounts are therefore
+    tested with the cluster-robust variance "CR2" of Bell & McCaffrey
+    (*Survey Methodology* 28(2), 2002) and a *t* reference on their
+    Satterthwaite degrees of freedom (Pustejovsky & Tipton, *J. Business &
+    Economic Statistics* 36(4), 2018), accounts as clusters, exactly as the
+    other portfolio statistics (:mod:`cra_helpers.stats_cluster`): paired
+    rows take the CR2 mean of the per-contact differences
+    (:func:`cra_helpers.stats.grouped_cluster_mean_ci`), independent rows
+    the CR2 difference of the wave means
+    (:func:`cra_helpers.stats.cluster_diff_ci`, group = current wave; the
+    same account sits in both waves, which the two-group fit allows). A
+    portfolio row whose answers come from one account, and every account
+    and site row, is respondent based: the paired *t* test (Student, 1908),
+    ``d̄ ± t(1 − α/2, n − 1) · s_d / √n``, or Welch's *t* with the
+    Welch–Satterthwaite degrees of freedom (Welch, *Biometrika* 34, 1947;
+    Satterthwaite, *Biometrics Bulletin* 2, 1946). ``n_accounts`` and
+    ``interval_basis`` (:data:`cra_helpers.stats.BASIS_CLUSTERS` or
+    :data:`cra_helpers.stats.BASIS_RESPONDENTS`) say which; an independent
+    portfolio row with a wave inside one account has no interval (CR2 is
+    not estimable there). ``benchmarks/coverage_trends.py`` measures the
+    coverage of both methods on simulated two-wave portfolios.
 NPS
     Each answer coded +100 (promoter), 0 (passive) or −100 (detractor), so
-    that the mean of the codes is the NPS; the paired / Welch *t* on the codes
-    uses their trinomial variance (the variance Rocks, *The American
-    Statistician* 70(4), 2016, uses for NPS intervals).
+    that the mean of the codes is the NPS; the *t* interval on the codes
+    (paired, Welch or CR2 as above) uses their trinomial variance (the
+    variance Rocks, *The American Statistician* 70(4), 2016, uses for NPS
+    intervals).
 Segment shares (percent)
-    The interval is the same *t* interval on the 0/100 indicators; the
-    *p*-value is exact, because counts are tiny: McNemar's exact test (a
-    binomial test on the discordant pairs; McNemar, *Psychometrika* 12, 1947)
-    when paired, Fisher's exact test on the 2 x 2 table otherwise.
+    The interval is the same *t* interval on the 0/100 indicators. At an
+    account or site the *p*-value is exact, because counts are tiny:
+    McNemar's exact test (a binomial test on the discordant pairs; McNemar,
+    *Psychometrika* 12, 1947) when paired, Fisher's exact test on the 2 x 2
+    table otherwise. Across the portfolio the exact tests would treat the
+    respondents as independent, so the *p*-value is the CR2 *t*-test's.
 Multiple comparisons
     Each family — one metric at one scope (e.g. performance at the account
     level, 20 needs x 12 accounts) — is adjusted by Benjamini–Hochberg (*JRSS
@@ -73,13 +97,14 @@ METRIC, SCOPE, SEGMENT_COL = "metric", "scope", "segment"
 PREVIOUS, CURRENT, CHANGE, CI_LOW, CI_HIGH = "previous", "current", "change", "ci_low", "ci_high"
 N_PREVIOUS, N_CURRENT, N_PAIRED = "n_previous", "n_current", "n_paired"
 TEST, P_VALUE, P_ADJUSTED, SIGNIFICANT, FINDING = "test", "p_value", "p_adjusted", "significant", "finding"
+N_ACCOUNTS, INTERVAL_BASIS = stats.N_ACCOUNTS, stats.INTERVAL_BASIS
 ACCOUNT_NAME, SITE_NAME, NEED_NAME, COMPETITOR_NAME = "account_name", "site_name", "need_name", "competitor_name"
 KEYS: tuple[str, ...] = (METRIC, SCOPE, S.ACCOUNT_ID, S.LOCATION_ID, S.NEED_ID, S.COMPETITOR_ID, SEGMENT_COL)
 TREND_COLUMNS: tuple[str, ...] = (
-    *KEYS, PREVIOUS, CURRENT, CHANGE, CI_LOW, CI_HIGH, N_PREVIOUS, N_CURRENT, N_PAIRED, TEST, P_VALUE, P_ADJUSTED,
-    SIGNIFICANT, ACCOUNT_NAME, SITE_NAME, NEED_NAME, COMPETITOR_NAME, FINDING,
+    *KEYS, PREVIOUS, CURRENT, CHANGE, CI_LOW, CI_HIGH, N_PREVIOUS, N_CURRENT, N_PAIRED, N_ACCOUNTS, TEST,
+    INTERVAL_BASIS, P_VALUE, P_ADJUSTED, SIGNIFICANT, ACCOUNT_NAME, SITE_NAME, NEED_NAME, COMPETITOR_NAME, FINDING,
 )
-_VALUE, _WAVE, _PREV, _CUR = "_value", "_wave", "_prev", "_cur"
+_VALUE, _WAVE, _PREV, _CUR, _CLUSTER = "_value", "_wave", "_prev", "_cur", "_cluster"
 _NPS_CODE = {"promoter": 100.0, "passive": 0.0, "detractor": -100.0}
 
 
@@ -121,7 +146,8 @@ def _loyalty_values(a: Assessment) -> pd.DataFrame:
 
 
 def _scoped(values: pd.DataFrame, with_sites: bool) -> pd.DataFrame:
-    """The values once per scope: portfolio (no account), account (no site) and site."""
+    """The values once per scope: portfolio (no account), account (no site) and site; ``_cluster`` keeps the account."""
+    values = values.assign(**{_CLUSTER: values[S.ACCOUNT_ID].astype(object)})
     out = [values.assign(**{SCOPE: PORTFOLIO, S.ACCOUNT_ID: None, S.LOCATION_ID: None}),
            values.assign(**{SCOPE: ACCOUNT, S.LOCATION_ID: None})]
     if with_sites:
@@ -133,7 +159,7 @@ def _long(a: Assessment) -> pd.DataFrame:
     need = _scoped(_need_values(a), with_sites=True) if a.has(S.RATINGS) else pd.DataFrame()
     loy = _scoped(_loyalty_values(a), with_sites=False)
     out = pd.concat([need, loy], ignore_index=True)
-    for c in KEYS:
+    for c in (*KEYS, _CLUSTER):
         if c not in out:
             out[c] = None
     out[list(KEYS)] = out[list(KEYS)].astype(object).where(out[list(KEYS)].notna(), "")
@@ -141,17 +167,26 @@ def _long(a: Assessment) -> pd.DataFrame:
 
 
 def _per_contact(previous: Assessment, current: Assessment) -> pd.DataFrame:
-    """One row per row key x contact: the contact's value in each wave (mean of repeats; NaN if absent)."""
-    both = pd.concat([_long(previous).assign(**{_WAVE: _PREV}), _long(current).assign(**{_WAVE: _CUR})])
+    """One row per row key x contact: the contact's value in each wave (mean of repeats; NaN if absent) and account.
+
+    The account (``_cluster``) is the contact's account in the current wave,
+    else in the previous one.
+    """
+    cur, prev = _long(current).assign(**{_WAVE: _CUR}), _long(previous).assign(**{_WAVE: _PREV})
+    both = pd.concat([prev, cur])
     wide = both.pivot_table(index=[*KEYS, S.CONTACT_ID], columns=_WAVE, values=_VALUE, aggfunc="mean")
-    return wide.reindex(columns=[_PREV, _CUR]).reset_index()
+    wide = wide.reindex(columns=[_PREV, _CUR]).reset_index()
+    account = pd.concat([cur, prev]).dropna(subset=[_CLUSTER]).drop_duplicates(S.CONTACT_ID)
+    wide[_CLUSTER] = wide[S.CONTACT_ID].map(account.set_index(S.CONTACT_ID)[_CLUSTER])
+    return wide
 
 
 def _summaries(wide: pd.DataFrame) -> pd.DataFrame:
     """Per row key: independent summaries of each wave and the paired summary of the differences."""
     g = wide.groupby(list(KEYS), sort=True)
     ind = pd.DataFrame({"m_p": g[_PREV].mean(), "v_p": g[_PREV].var(), N_PREVIOUS: g[_PREV].count(),
-                        "m_c": g[_CUR].mean(), "v_c": g[_CUR].var(), N_CURRENT: g[_CUR].count()})
+                        "m_c": g[_CUR].mean(), "v_c": g[_CUR].var(), N_CURRENT: g[_CUR].count(),
+                        N_ACCOUNTS: g[_CLUSTER].nunique()})
     pairs = wide.dropna(subset=[_PREV, _CUR]).assign(_d=lambda f: f[_CUR] - f[_PREV])
     gp = pairs.groupby(list(KEYS), sort=True)
     paired = pd.DataFrame({"pm_p": gp[_PREV].mean(), "pm_c": gp[_CUR].mean(), "d": gp["_d"].mean(),
@@ -224,11 +259,48 @@ def _tests(t: pd.DataFrame, config: Config, level: float) -> pd.DataFrame:
     still = indep & np.isnan(p_i)
     p_i = np.where(still, np.where(diff == 0, 1.0, 0.0), p_i)
     t[P_VALUE] = np.where(paired, p_p, np.where(indep, p_i, np.nan))
+    t[INTERVAL_BASIS] = np.where(t[TEST] == NOT_ENOUGH, "", stats.BASIS_RESPONDENTS)
     return t
 
 
+def _stacked_diff(sub: pd.DataFrame, level: float) -> dict:
+    """:func:`cra_helpers.stats.cluster_diff_ci` of one row: current-wave answers against the previous wave's."""
+    prev, cur = sub.dropna(subset=[_PREV]), sub.dropna(subset=[_CUR])
+    values = np.concatenate([prev[_PREV].to_numpy(float), cur[_CUR].to_numpy(float)])
+    in_current = np.r_[np.zeros(len(prev), bool), np.ones(len(cur), bool)]
+    return stats.cluster_diff_ci(values, in_current, [*prev[_CLUSTER], *cur[_CLUSTER]], level)
+
+
+def _cluster_portfolio(t: pd.DataFrame, wide: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Portfolio rows spanning accounts: CR2 interval and *t*-test, accounts as clusters (module docstring)."""
+    keys, tested = list(KEYS), (t[SCOPE] == PORTFOLIO) & (t[N_ACCOUNTS] >= 2)
+    w = wide[wide[SCOPE] == PORTFOLIO]
+    paired, indep = tested & (t[TEST] == PAIRED), tested & (t[TEST] == INDEPENDENT)
+    if paired.any():
+        pairs = w.dropna(subset=[_PREV, _CUR])
+        cm = stats.grouped_cluster_mean_ci(pairs.assign(_d=pairs[_CUR] - pairs[_PREV]), keys, "_d", _CLUSTER, level)
+        got = t.loc[paired, keys].merge(cm, on=keys, how="left")
+        t.loc[paired, N_ACCOUNTS] = got[N_ACCOUNTS].to_numpy()
+        t.loc[paired, INTERVAL_BASIS] = got[INTERVAL_BASIS].to_numpy()
+        t.loc[paired, [CI_LOW, CI_HIGH]] = got[["ci_low", "ci_high"]].to_numpy(float)
+        t.loc[paired, P_VALUE] = _p_or_still(got["t_p"], got["se"], t.loc[paired, CHANGE])
+    if indep.any():
+        groups = dict(list(w.groupby(keys, sort=False)))
+        got = pd.DataFrame([_stacked_diff(groups[tuple(r)], level) for r in t.loc[indep, keys].itertuples(index=False)])
+        t.loc[indep, INTERVAL_BASIS] = got[INTERVAL_BASIS].to_numpy()
+        t.loc[indep, [CI_LOW, CI_HIGH]] = got[["ci_low", "ci_high"]].to_numpy(float)
+        t.loc[indep, P_VALUE] = _p_or_still(got["p_value"], got["se"], t.loc[indep, CHANGE])
+    return t
+
+
+def _p_or_still(p: pd.Series, se: pd.Series, change: pd.Series) -> np.ndarray:
+    """Two-sided *p*; without any spread (standard error 0) 1 for no change and 0 for a change."""
+    p, se, change = (np.asarray(x, float) for x in (p, se, change))
+    return np.where(se == 0, np.where(change == 0, 1.0, 0.0), p)
+
+
 def _adjust(t: pd.DataFrame, wide: pd.DataFrame, config: Config) -> pd.DataFrame:
-    shares = (t[METRIC] == SEGMENT_SHARE) & (t[TEST] != NOT_ENOUGH)
+    shares = (t[METRIC] == SEGMENT_SHARE) & (t[TEST] != NOT_ENOUGH) & (t[INTERVAL_BASIS] == stats.BASIS_RESPONDENTS)
     if shares.any():
         groups = dict(list(wide[wide[METRIC] == SEGMENT_SHARE].groupby(list(KEYS), sort=False)))
         t.loc[shares, P_VALUE] = [_exact_share_p(groups[tuple(r[k] for k in KEYS)], r[TEST])
@@ -266,8 +338,15 @@ def wave_changes(current: Assessment, previous: Assessment, config: Config | Non
         percentage points (segment shares); the interval is the change's
         (level ``quantitative.confidence_level``). ``n_previous`` /
         ``n_current``: answers in each wave; ``n_paired``: contacts answering
-        in both. ``test``: ``paired``, ``independent`` or ``not enough data``
-        (then no interval and no *p*). ``p_adjusted`` within each
+        in both. ``n_accounts``: accounts behind the change (of the paired
+        contacts for a paired row, else answering in either wave).
+        ``test``: ``paired``, ``independent`` or ``not enough data``
+        (then no interval and no *p*). ``interval_basis``: ``accounts as
+        clusters`` for portfolio rows spanning two or more accounts (CR2
+        interval and *t*-test with Bell–McCaffrey degrees of freedom, module
+        docstring), ``respondents (one account)`` for the paired / Welch
+        *t* (and exact share tests) of account and site rows, empty where
+        nothing was tested. ``p_adjusted`` within each
         metric x scope family (module docstring); ``significant``:
         ``p_adjusted < trends.alpha``. ``finding``: the row in plain words.
         Empty strings in the id columns mean "all" (e.g. no site).
@@ -284,7 +363,7 @@ def wave_changes(current: Assessment, previous: Assessment, config: Config | Non
     config = config or current.config
     level = config.quantitative.confidence_level
     wide = _per_contact(previous, current)
-    t = _tests(_summaries(wide), config, level)
+    t = _cluster_portfolio(_tests(_summaries(wide), config, level), wide, level)
     t = _adjust(t, wide, config)
     t = label_rows(t, current)
     prev_label, cur_label = _wave(previous), _wave(current)

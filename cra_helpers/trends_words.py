@@ -1,9 +1,12 @@
 """Names and plain-words findings of the trend table (:mod:`cra_helpers.trends`).
 
 Each finding states the figures of its row (change, the two wave values, the
-interval, how many answered, the adjusted *p*) in the row's own unit, so the
-words never drift from the numbers beside them; thin rows say "not enough
-data" and give the counts instead.
+interval, how many answered and at how many accounts, the adjusted *p*) in the
+row's own unit, so the words never drift from the numbers beside them; thin
+rows say "not enough data" and give the counts instead. A portfolio row whose
+interval treats accounts as clusters says so. *p*-values read as in
+:func:`cra_helpers.formatting.p_value` ("< 0.001" below 0.001), in the
+sentences and in :func:`display_table` alike.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import pandas as pd
 
 from . import formatting as F
 from . import schema as S
+from . import stats
 from .assessment import Assessment
 from .config import Config
 
@@ -77,7 +81,8 @@ def finding(r: pd.Series, config: Config, previous: str = "", current: str = "")
     str
         E.g. "Performance on Delivery at Acme: up 1.9 points, from 6.1 to 8.0
         (95 % interval +1.3 to +2.5; the 15 people interviewed in both waves;
-        adjusted p < 0.001)."
+        adjusted p < 0.001)."; a portfolio row with accounts as clusters adds
+        "at 12 accounts, accounts as clusters" to who answered.
     """
     prev, cur = previous or "the previous wave", current or "this wave"
     tr = config.trends
@@ -91,9 +96,12 @@ def finding(r: pd.Series, config: Config, previous: str = "", current: str = "")
     how = (f"the {F.plural(r['n_paired'], 'person', 'people')} interviewed in both waves" if r["test"] == "paired"
            else f"{F.plural(r['n_previous'], 'answer')} in {prev} against {F.count(r['n_current'])} in {cur}, "
                 f"compared as independent samples")
+    if r.get(stats.INTERVAL_BASIS) == stats.BASIS_CLUSTERS:
+        how += f" at {F.plural(r[stats.N_ACCOUNTS], 'account')}, accounts as clusters"
+    interval = (f"no {level} % interval" if pd.isna(r["ci_low"]) else
+                f"{level} % interval {_signed(r['ci_low'], digits)} to {_signed(r['ci_high'], digits)}")
     figures = (f"from {F.number(r['previous'], digits)} in {prev} to {F.number(r['current'], digits)} in {cur}; "
-               f"{level} % interval {_signed(r['ci_low'], digits)} to {_signed(r['ci_high'], digits)}; {how}; "
-               f"adjusted p {_p(r['p_adjusted'])}")
+               f"{interval}; {how}; adjusted p {_p(r['p_adjusted'])}")
     if r["significant"]:
         way = "up" if r["change"] > 0 else "down"
         return f"{head}: {way} {F.number(abs(r['change']), digits)} {unit} ({figures})."
@@ -108,6 +116,8 @@ def _signed(x: float, digits: int) -> str:
 
 
 def _p(p: float) -> str:
+    if pd.isna(p):
+        return "not computed"
     text = F.p_value(p)
     return text if text.startswith("<") else f"= {text}"
 
@@ -121,7 +131,18 @@ def display_table(t: pd.DataFrame) -> pd.DataFrame:
         ``What changed`` (metric, need, competitor and where, in words),
         ``Previous``, ``Current``, ``Change`` (rounded to 2 decimals),
         ``95 % interval`` (text), ``Unit``, ``Contacts in both waves``,
-        ``Test`` and ``Adjusted p``; in the order of ``t``.
+        ``Accounts``, ``Test``, ``Interval basis`` (accounts as clusters or
+        respondents) and ``Adjusted p`` (text as in the findings: "< 0.001"
+        below 0.001, else three decimals; "–" where untested); in the order
+        of ``t``.
+
+    Examples
+    --------
+    >>> row = {"metric": "nps", "scope": "portfolio", "need_name": "", "competitor_name": "", "segment": "",
+    ...        "previous": 20.0, "current": 35.0, "change": 15.0, "ci_low": 8.0, "ci_high": 22.0, "n_paired": 140,
+    ...        "n_accounts": 12, "test": "paired", "interval_basis": "accounts as clusters", "p_adjusted": 2e-5}
+    >>> display_table(pd.DataFrame([row]))[["Accounts", "Adjusted p"]].values.tolist()
+    [[12, '< 0.001']]
     """
     return pd.DataFrame({
         "What changed": [_subject(r) for _, r in t.iterrows()],
@@ -131,6 +152,8 @@ def display_table(t: pd.DataFrame) -> pd.DataFrame:
         "95 % interval": [f"{lo:+.2f} to {hi:+.2f}" if pd.notna(lo) else "" for lo, hi in zip(t["ci_low"], t["ci_high"])],
         "Unit": [unit_of(m) for m in t["metric"]],
         "Contacts in both waves": t["n_paired"].to_numpy(),
+        "Accounts": t[stats.N_ACCOUNTS].to_numpy(),
         "Test": t["test"].to_numpy(),
-        "Adjusted p": t["p_adjusted"].to_numpy(),
+        "Interval basis": t[stats.INTERVAL_BASIS].to_numpy(),
+        "Adjusted p": [F.p_value(p) for p in t["p_adjusted"]],
     })
