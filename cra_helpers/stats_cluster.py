@@ -51,11 +51,18 @@ the two variances combine with the Welch–Satterthwaite degrees of freedom
 (:func:`account_vs_rest`).
 
 *Shares* (top-2-box, segment shares): Wilson interval at the effective
-sample size ``n / deff`` (``deff`` truncated at 1) with the *t* quantile of
-``ν`` (Korn & Graubard, *Survey Methodology* 24(2), 1998, who use the same
-effective-n and degrees-of-freedom adjustment for Clopper–Pearson).
+sample size ``n / deff`` with the *t* quantile of ``ν`` (Korn & Graubard,
+*Survey Methodology* 24(2), 1998, who use the same effective-n and
+degrees-of-freedom adjustment for Clopper–Pearson).
 *NPS*: the mean of +100 / 0 / −100 per respondent; the adjusted Wald
 interval of Rocks (2016) at the effective sample size, *t* quantile of ``ν``.
+Both intervals use the **untruncated** design effect (:func:`interval_n_eff`):
+its estimate scatters around 1 when accounts hardly differ, and rounding
+it up to 1 made them over-cover (NPS up to 98 % at 12–24 accounts and 99 %
+at 6 accounts in ``benchmarks/coverage.py`` at ICC 0) because the interval
+then no longer rests on an unbiased variance (``n_eff`` at ``n / deff``
+reproduces the CR2 variance: ``p(1 − p) / n_eff = V_CR2``). The displayed
+``n_eff`` column stays truncated at ``n`` (below).
 
 *Why CR2 and not a wild cluster bootstrap.* Measured by
 ``benchmarks/coverage.py`` (table in the README): CR2 with these degrees of
@@ -72,7 +79,8 @@ Design effect, effective sample size, ICC
     ``design_effect = V_CR2 / V_naive`` where ``V_naive`` is the variance of
     the same estimator treating respondents as a simple random sample;
     ``n_eff = n / design_effect`` (Kish 1965; a design effect below 1,
-    sampling noise, counts as 1 so that ``n_eff ≤ n``). ``icc`` is the one-way ANOVA
+    sampling noise, counts as 1 in the displayed column so that ``n_eff ≤ n``;
+    the share and NPS intervals use ``n / deff`` untruncated). ``icc`` is the one-way ANOVA
     estimator ``(MSB − MSW) / (MSB + (m₀ − 1) MSW)``,
     ``m₀ = (N − Σ n_g² / N) / (G − 1)`` (Donner, *Int. Statistical Review*
     54(1), 1986), truncated at 0.
@@ -91,7 +99,7 @@ __all__ = [
     "BASIS_CLUSTERS", "BASIS_RESPONDENTS", "BASIS_ACCOUNT_VS_REST", "INTERVAL_BASIS", "N_ACCOUNTS", "N_EFF", "DESIGN_EFFECT", "ICC",
     "WEIGHTINGS", "cr2_mean", "cluster_mean_ci", "grouped_cluster_mean_ci", "cluster_share_ci", "cluster_nps",
     "grouped_cluster_nps", "weighted_cluster_mean", "weighted_cluster_nps",
-    "icc_anova",
+    "icc_anova", "interval_n_eff", "dense_cluster_sums",
 ]
 
 INTERVAL_BASIS = "interval_basis"
@@ -236,6 +244,34 @@ def grouped_cluster_mean_ci(
     >>> out.loc[0, ["ci_low", "ci_high"]].astype(float).round(2).tolist()
     [3.14, 11.31]
     """
+    rows, n, s, ss, col_keys = dense_cluster_sums(frame, by, value, cluster)
+    cw = _cluster_weights(weighting, np.asarray(col_keys), revenue)
+    return _mean_table(rows, n, s, ss, cw if weighting != "respondents" else None, level)
+
+
+def dense_cluster_sums(frame: pd.DataFrame, by: list[str], value: str,
+                       cluster: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, pd.Index]:
+    """Per group of ``by`` (rows, sorted) and cluster (columns, sorted): answers, ``Σy`` and ``Σy²`` of ``value``.
+
+    Parameters
+    ----------
+    frame
+        One row per answer; NaN in ``value`` or ``cluster`` are ignored.
+    by, value, cluster
+        Grouping columns (may be empty), the numeric column (any unit) and the cluster (account) column.
+
+    Returns
+    -------
+    (rows, n, s, ss, clusters)
+        The groups' ``by`` values, three dense ``(rows, clusters)`` arrays (0 where a
+        cluster gave no answer) and the cluster keys of the columns.
+
+    Examples
+    --------
+    >>> rows, n, s, ss, keys = dense_cluster_sums(pd.DataFrame({"c": list("aab"), "y": [1.0, 2.0, 4.0]}), [], "y", "c")
+    >>> n.tolist(), s.tolist(), ss.tolist(), list(keys)
+    ([[2.0, 1.0]], [[3.0, 4.0]], [[5.0, 16.0]], ['a', 'b'])
+    """
     keys = list(dict.fromkeys([*by, cluster]))
     f = frame[[*keys, value]].dropna(subset=[value, cluster])
     f = f.assign(_y2=np.square(f[value].to_numpy(float)))
@@ -249,8 +285,34 @@ def grouped_cluster_mean_ci(
     shape = (len(rows), len(col_keys))
     n, s, ss = (np.zeros(shape) for _ in range(3))
     n[row, col_codes], s[row, col_codes], ss[row, col_codes] = agg["_n"], agg["_s"], agg["_ss"]
-    cw = _cluster_weights(weighting, np.asarray(col_keys), revenue)
-    return _mean_table(rows, n, s, ss, cw if weighting != "respondents" else None, level)
+    return rows, n, s, ss, pd.Index(col_keys)
+
+
+def interval_n_eff(n: np.ndarray, design_effect: np.ndarray) -> np.ndarray:
+    """Effective sample size ``n / deff`` for the share and NPS intervals, the design effect **not** truncated at 1.
+
+    Parameters
+    ----------
+    n
+        Answers (or Kish's effective size of weighted answers) per row.
+    design_effect
+        CR2 variance over the simple-random-sample variance per row; NaN
+        (one account, or a share of 0 or 1) or ≤ 0 (no spread between the
+        accounts' totals) counts as 1.
+
+    Returns
+    -------
+    ndarray
+        ``n / deff``; may exceed ``n`` when the estimated design effect is
+        below 1 (so that the interval's variance is the unbiased CR2 one).
+
+    Examples
+    --------
+    >>> interval_n_eff(np.array([100.0, 100.0, 100.0]), np.array([0.8, 2.0, np.nan])).tolist()
+    [125.0, 50.0, 100.0]
+    """
+    d = np.asarray(design_effect, float)
+    return np.asarray(n, float) / np.where(np.isfinite(d) & (d > 0), d, 1.0)
 
 
 def _mean_table(rows: pd.DataFrame, n: np.ndarray, s: np.ndarray, ss: np.ndarray, cw: np.ndarray | None,
@@ -338,9 +400,10 @@ def cluster_share_ci(means: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``means`` with ``ci_low, ci_high`` replaced (0–1 scale) and ``n_eff``
-        set to the effective sample size used (``deff`` truncated at 1).
-        One-account rows get the plain Wilson interval of their respondents.
+        ``means`` with ``ci_low, ci_high`` replaced (0–1 scale), the Wilson
+        interval at ``n / deff`` with the design effect untruncated
+        (:func:`interval_n_eff`), and ``n_eff`` set to ``n / max(deff, 1)``
+        (displayed ``≤ n``). One-account rows get the plain Wilson interval of their respondents.
 
     Examples
     --------
@@ -351,10 +414,10 @@ def cluster_share_ci(means: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """
     out = means.copy()
     p, n = out["estimate"].to_numpy(float), out["n"].to_numpy(float)
-    deff = np.maximum(np.nan_to_num(out[DESIGN_EFFECT].to_numpy(float), nan=1.0), 1.0)
+    deff = out[DESIGN_EFFECT].to_numpy(float)
     one = out[INTERVAL_BASIS].to_numpy() == BASIS_RESPONDENTS
-    n_eff = np.where(one, n, n / deff)
-    low, high = _wilson_t(p, n_eff, out["df"].to_numpy(float), level)
+    n_eff = np.where(one, n, n / np.maximum(np.nan_to_num(deff, nan=1.0), 1.0))
+    low, high = _wilson_t(p, np.where(one, n, interval_n_eff(n, deff)), out["df"].to_numpy(float), level)
     some = n > 0
     if (one & some).any():
         low[one & some], high[one & some] = proportion_confint(p[one & some] * n[one & some], n[one & some],
@@ -378,7 +441,7 @@ def grouped_cluster_nps(frame: pd.DataFrame, by: list[str], value: str, cluster:
     --------
     >>> df = pd.DataFrame({"acc": list("aaaabbbbcccc"), "r": [10, 9, 3, 10, 9, 9, 6, 5, 8, 10, 10, 9]})
     >>> grouped_cluster_nps(df, [], "r", "acc")[["nps", "ci_low", "ci_high"]].round(1).values.tolist()
-    [[41.7, -61.1, 100.0]]
+    [[41.7, -47.5, 100.0]]
     """
     x = frame[value].to_numpy(float)
     f = frame[list(dict.fromkeys([*by, cluster]))].assign(
@@ -388,14 +451,9 @@ def grouped_cluster_nps(frame: pd.DataFrame, by: list[str], value: str, cluster:
     out = grouped_cluster_mean_ci(f, by, "_s", cluster, level)
     p = grouped_cluster_mean_ci(f, by, "_p", cluster, level)["estimate"].to_numpy(float)
     d = grouped_cluster_mean_ci(f, by, "_d", cluster, level)["estimate"].to_numpy(float)
-    n = out["n"].to_numpy(float)
-    n_eff = n / np.maximum(np.nan_to_num(out[DESIGN_EFFECT].to_numpy(float), nan=1.0), 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_adj = n_eff + 3.0
-        pa, da = (p * n_eff + 0.75) / n_adj, (d * n_eff + 0.75) / n_adj
-        centre = pa - da
-        tq = sps.t.ppf(0.5 + level / 2, np.maximum(np.nan_to_num(out["df"].to_numpy(float), nan=1.0), 1.0))
-        half = tq * np.sqrt(np.maximum((pa + da - centre**2) / n_adj, 0.0))
+    n, deff = out["n"].to_numpy(float), out[DESIGN_EFFECT].to_numpy(float)
+    n_eff = n / np.maximum(np.nan_to_num(deff, nan=1.0), 1.0)
+    centre, half = _rocks(p, d, interval_n_eff(n, deff), out["df"].to_numpy(float), level)
     some = n > 0
     out["nps"] = np.where(some, 100 * (p - d), np.nan)
     out["ci_low"] = np.where(some, 100 * np.maximum(centre - half, -1.0), np.nan)
@@ -404,13 +462,24 @@ def grouped_cluster_nps(frame: pd.DataFrame, by: list[str], value: str, cluster:
     return out.drop(columns=["estimate", "se", "t_p"])
 
 
+def _rocks(p: np.ndarray, d: np.ndarray, n_eff: np.ndarray, df: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and half-width (−1…1) of the Rocks (2016) adjusted Wald NPS interval at ``n_eff``, *t* quantile of ``df``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_adj = n_eff + 3.0
+        pa, da = (p * n_eff + 0.75) / n_adj, (d * n_eff + 0.75) / n_adj
+        centre = pa - da
+        tq = sps.t.ppf(0.5 + level / 2, np.maximum(np.nan_to_num(df, nan=1.0), 1.0))
+        return centre, tq * np.sqrt(np.maximum((pa + da - centre**2) / n_adj, 0.0))
+
+
 def cluster_nps(recommend: Iterable[float], clusters: Iterable, level: float = 0.95, promoter_min: float = 9,
                 detractor_max: float = 6) -> dict[str, float | str]:
     """Net Promoter Score (−100…100) with the Rocks (2016) adjusted Wald interval at the effective sample size.
 
     The score is the mean of +100 (promoter, ≥ ``promoter_min`` on 0–10),
     0 (passive) and −100 (detractor, ≤ ``detractor_max``) per answer; its CR2
-    design effect gives ``n_eff = n / deff`` (truncated at ``n``) and the
+    design effect gives ``n_eff = n / deff`` (untruncated for the interval,
+    :func:`interval_n_eff`; the displayed ``n_eff`` is at most ``n``) and the
     interval uses the *t* quantile of the Bell–McCaffrey df.
 
     Returns
@@ -422,7 +491,7 @@ def cluster_nps(recommend: Iterable[float], clusters: Iterable, level: float = 0
     --------
     >>> r = cluster_nps([10, 9, 3, 10, 9, 9, 6, 5, 8, 10, 10, 9], list("aaaabbbbcccc"))
     >>> round(r["nps"], 1), round(float(r["ci_low"]), 1), round(float(r["ci_high"]), 1), round(r["df"], 1)
-    (41.7, -61.1, 100.0, 2.0)
+    (41.7, -47.5, 100.0, 2.0)
     """
     frame = pd.DataFrame({"_c": list(clusters), "_r": pd.to_numeric(pd.Series(list(recommend)), errors="coerce")})
     out = grouped_cluster_nps(frame, [], "_r", "_c", level, promoter_min, detractor_max)
@@ -495,7 +564,8 @@ def weighted_cluster_nps(recommend: Iterable[float], weights: Iterable[float] | 
     The score (+100 / 0 / −100 per answer on 0–10) is averaged with
     :func:`weighted_cluster_mean`, whose ``n_eff`` (Kish size over the CR2
     design effect) and Bell–McCaffrey df enter the adjusted Wald interval as
-    in :func:`cluster_nps`; without weights the two agree.
+    in :func:`cluster_nps` (design effect untruncated for the interval);
+    without weights the two agree.
 
     Returns
     -------
@@ -507,7 +577,7 @@ def weighted_cluster_nps(recommend: Iterable[float], weights: Iterable[float] | 
     --------
     >>> r = weighted_cluster_nps([10, 9, 3, 10, 9, 9, 6, 5, 8, 10, 10, 9], None, list("aaaabbbbcccc"))
     >>> round(r["nps"], 1), round(float(r["ci_low"]), 1), round(float(r["ci_high"]), 1)
-    (41.7, -61.1, 100.0)
+    (41.7, -47.5, 100.0)
     """
     x = pd.to_numeric(pd.Series(list(recommend)), errors="coerce").to_numpy(float)
     score = np.where(np.isnan(x), np.nan, np.where(x >= promoter_min, 100.0, np.where(x <= detractor_max, -100.0, 0.0)))
@@ -518,9 +588,9 @@ def weighted_cluster_nps(recommend: Iterable[float], weights: Iterable[float] | 
     if not ok.any():
         return {**out, "nps": _NAN, "ci_low": _NAN, "ci_high": _NAN, "promoters": _NAN, "detractors": _NAN}
     p, d = (float(np.sum(w[ok] * m[ok]) / np.sum(w[ok])) for m in (x >= promoter_min, x <= detractor_max))
-    n_eff = r[N_EFF]
-    pa, da = (p * n_eff + 0.75) / (n_eff + 3), (d * n_eff + 0.75) / (n_eff + 3)
-    tq = sps.t.ppf(0.5 + level / 2, max(np.nan_to_num(r["df"], nan=1.0), 1.0))
-    half = tq * np.sqrt(max((pa + da - (pa - da) ** 2) / (n_eff + 3), 0.0))
-    return {**out, "nps": 100 * (p - d), "ci_low": 100 * max(pa - da - half, -1.0), "ci_high": 100 * min(pa - da + half, 1.0),
+    kish = np.sum(w[ok]) ** 2 / np.sum(w[ok] ** 2)
+    one = r[INTERVAL_BASIS] == BASIS_RESPONDENTS
+    centre, half = (float(v[0]) for v in _rocks(np.array([p]), np.array([d]), interval_n_eff(
+        np.array([kish]), np.array([1.0 if one else r[DESIGN_EFFECT]])), np.array([r["df"]]), level))
+    return {**out, "nps": 100 * (p - d), "ci_low": 100 * max(centre - half, -1.0), "ci_high": 100 * min(centre + half, 1.0),
             "promoters": p, "detractors": d}

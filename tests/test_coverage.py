@@ -8,6 +8,12 @@ fixed seed. The Monte-Carlo standard error of a coverage of 95 % is
 about 68 % there (design effect ``1 + 14 · 0.2 = 3.8``:
 ``P(|Z| < 1.96 / √3.8) ≈ 0.69``), so the same test fails a method that
 ignores the accounts.
+
+At ICC 0 (accounts hardly differ), 12 accounts × 15 interviews, 3,000
+replications (standard error 0.40 points): NPS and top-2-box share must
+land in 93–97 % (95 ± 5 SE). With the design effect truncated at 1, as
+before, both covered about 98 % there with this seed, so the band fails
+that over-coverage.
 """
 
 from __future__ import annotations
@@ -32,9 +38,19 @@ def point() -> dict[str, float]:
     return cov.coverage_point(np.random.default_rng(20240), REPS, 12, 15, 0.2, "1-10")
 
 
-@pytest.mark.parametrize("kind", ["mean", "gap", "competitor", "nps"])
+@pytest.fixture(scope="module")
+def point_icc0() -> dict[str, float]:
+    return cov.coverage_point(np.random.default_rng(20241), 3000, 12, 15, 0.0, "1-10")
+
+
+@pytest.mark.parametrize("kind", ["mean", "gap", "competitor", "nps", "share"])
 def test_cluster_robust_intervals_hold_their_level(point, kind):
     assert BAND[0] <= point[kind] <= BAND[1], f"{kind}: coverage {point[kind]:.3f}"
+
+
+@pytest.mark.parametrize("kind", ["nps", "share"])
+def test_nps_and_share_do_not_over_cover_when_accounts_hardly_differ(point_icc0, kind):
+    assert 0.93 <= point_icc0[kind] <= 0.97, f"{kind}: coverage {point_icc0[kind]:.4f}"
 
 
 def test_the_naive_interval_under_covers(point):
@@ -49,9 +65,19 @@ def test_truth_of_the_simulation_is_the_mean_of_rounded_clipped_answers():
 
 def test_competitor_flags_keep_the_family_wise_rate():
     rng = np.random.default_rng(7)
-    robust, naive = cov.competitor_fwer(rng, 200, 12, 15, 0.2)
-    assert robust <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / 200)  # ≤ 9.6 %: 5 % plus three Monte-Carlo SE
+    robust, flipped, naive = cov.competitor_fwer(rng, 200, 12, 15, 0.2)
+    bound = 0.05 + 3 * np.sqrt(0.05 * 0.95 / 200)  # ≤ 9.6 %: 5 % plus three Monte-Carlo SE
+    assert robust <= bound and flipped <= bound  # shipped CR2 t and the sign-flip test beside it
     assert naive > 0.3  # the naive paired t-test flags most null families
+
+
+def test_the_sign_flip_test_cannot_flag_anything_at_six_accounts():
+    """Smallest attainable p with 6 accounts is 2/64 > 0.05/20: a planted large difference is still not flagged."""
+    rng = np.random.default_rng(3)
+    f = cov._frame(cov.draw(rng, 20, 6, 15, 0.0, 8.0, 1, 10) - cov.draw(rng, 20, 6, 15, 0.0, 6.0, 1, 10))
+    p = cov.grouped_sign_flip_p(f, ["rep"], "y", "acc")
+    assert np.allclose(p, 2 / 64) and not (cov.stats.holm(p) < 0.05).any()
+    assert (cov.stats.holm(cov.stats.grouped_cluster_mean_ci(f, ["rep"], "y", "acc")["t_p"].to_numpy()) < 0.05).all()
 
 
 def test_group_comparisons_keep_the_family_wise_rate():

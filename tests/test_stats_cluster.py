@@ -195,3 +195,47 @@ def test_revenue_weighting_needs_revenue_and_weights_accounts():
     assert out.loc[0, "estimate"] == pytest.approx(7.0)  # c has no revenue and drops out
     with pytest.raises(ValueError):
         stats.grouped_cluster_mean_ci(frame, [], "y", "acc", weighting="revenue")
+
+
+def _hand_deff(score: np.ndarray, cl: np.ndarray) -> tuple[float, float, float]:
+    """Mean, CR2 design effect and BM df of an unweighted mean, by hand (closed form of the module docstring)."""
+    n, mean = len(score), score.mean()
+    groups = np.unique(cl)
+    q = np.array([np.mean(cl == g) for g in groups])
+    e = np.array([np.sum(score[cl == g] - mean) for g in groups])
+    v_cr2 = np.sum(e**2 / (1 - q)) / n**2
+    naive = np.sum((score - mean) ** 2) / (n - 1) / n
+    r = q**2 / (1 - q)
+    return mean, v_cr2 / naive, 1 / (np.sum(q**2) + r.sum() ** 2 - np.sum(r**2))
+
+
+def test_nps_interval_uses_the_untruncated_design_effect():
+    # accounts more alike than chance: the design effect is below 1, the interval rests on n / deff > n
+    rec = np.array([10, 9, 3, 10, 9, 9, 6, 5, 8, 10, 10, 9, 10, 4, 9, 10])
+    cl = np.repeat(np.arange(4), 4)
+    score = np.where(rec >= 9, 1.0, np.where(rec <= 6, -1.0, 0.0))
+    _, deff, df = _hand_deff(score, cl)
+    assert deff < 1
+    n_eff = len(rec) / deff
+    p, d = np.mean(rec >= 9), np.mean(rec <= 6)
+    pa, da = (p * n_eff + 0.75) / (n_eff + 3), (d * n_eff + 0.75) / (n_eff + 3)
+    half = sps.t.ppf(0.975, df) * np.sqrt((pa + da - (pa - da) ** 2) / (n_eff + 3))
+    for r in (stats.cluster_nps(rec, cl), stats.weighted_cluster_nps(rec, None, cl)):
+        assert r["ci_low"] == pytest.approx(100 * (pa - da - half), abs=1e-9)
+        assert r["ci_high"] == pytest.approx(100 * min(pa - da + half, 1.0), abs=1e-9)
+        assert r["n_eff"] == pytest.approx(len(rec))  # the displayed effective size stays ≤ n
+        assert r["design_effect"] == pytest.approx(deff, rel=1e-9)
+
+
+def test_share_interval_uses_the_untruncated_design_effect():
+    flag = np.array([1, 0, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 0, 1, 1, 0, 0], float)
+    cl = np.repeat(np.arange(5), 4)
+    p, deff, df = _hand_deff(flag, cl)
+    assert deff < 1
+    n_eff, z = len(flag) / deff, sps.t.ppf(0.975, df)
+    centre = (p + z**2 / (2 * n_eff)) / (1 + z**2 / n_eff)
+    half = z / (1 + z**2 / n_eff) * np.sqrt(p * (1 - p) / n_eff + z**2 / (4 * n_eff**2))
+    out = stats.cluster_share_ci(stats.grouped_cluster_mean_ci(pd.DataFrame({"acc": cl, "f": flag}), [], "f", "acc"))
+    assert out.loc[0, "ci_low"] == pytest.approx(centre - half, abs=1e-12)
+    assert out.loc[0, "ci_high"] == pytest.approx(centre + half, abs=1e-12)
+    assert out.loc[0, "n_eff"] == pytest.approx(len(flag))
