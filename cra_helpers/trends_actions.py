@@ -21,6 +21,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from . import formatting
 from . import schema as S
 from . import trends as T
 from .actions import plan_columns
@@ -70,7 +71,8 @@ def _sentence(action: str, need: str | None, verdict: str, row: pd.Series | None
         return f"{action}: too few answers on {need} in one of the waves to say whether it moved."
     base = (f"{action}: {need} {row[T.PREVIOUS]:.2f} → {row[T.CURRENT]:.2f} across the portfolio "
             f"({row[T.CHANGE]:+.2f}, 95 % interval {row[T.CI_LOW]:+.2f} to {row[T.CI_HIGH]:+.2f})")
-    adj = f"adjusted p = {row[T.P_ADJUSTED]:.3f}" if np.isfinite(row[T.P_ADJUSTED]) else "no adjusted p"
+    p_text = formatting.p_value(row[T.P_ADJUSTED])
+    adj = f"adjusted p {p_text if p_text.startswith('<') else '= ' + p_text}" if np.isfinite(row[T.P_ADJUSTED]) else "no adjusted p"
     said = {IMPROVED: f"improved ({adj})", WORSENED: f"worsened ({adj})",
             UNCHANGED: f"no significant change once the many needs compared are allowed for ({adj})"}[verdict]
     tail = f"; {said}" + ("; target reached" if reached else "")
