@@ -19,7 +19,8 @@ Quality
 Speed
     Seconds per 10,000 remarks, embedding included (the embedding cache
     switched off, the model already loaded; its one-off load time is
-    printed apart), in float32 and, on a CPU with bfloat16 in hardware, in
+    printed apart), in float32 with each embedding engine (ONNX Runtime and
+    torch, :mod:`cra_helpers.needs_tree.minilm`) and, on a CPU with bfloat16 in hardware, in
     bfloat16 (what ``classify`` uses there by default), on distinct remarks: the sample's verbatims and the test
     sentences, repeated with a varying prefix up to ``--timing-n`` texts.
 
@@ -84,6 +85,34 @@ def sample_remarks() -> pd.DataFrame | None:
     return v[["verbatim_id", "text"]].merge(truth[["verbatim_id", "polarity"]], on="verbatim_id")
 
 
+def engines(kw: dict) -> list[str | None]:
+    """Embedding engines timed for a sentence-model method: ONNX Runtime (when installed) and torch."""
+    from cra_helpers.needs_tree import minilm
+
+    if kw.get("precision") == "bfloat16":
+        return [None]  # the bfloat16 path runs sentence-transformers under torch autocast
+    have_ort = os.environ.get(minilm.ENGINE_ENV) != "torch" and minilm.engine() == "onnxruntime"
+    return (["onnxruntime"] if have_ort else []) + ["torch"]
+
+
+def _time(name: str, texts: list[str], kw: dict, engine: str | None = None) -> None:
+    """Print seconds per 10k remarks of ``classify`` with ``kw``; a sentence model is loaded (and timed) first."""
+    if kw["method"] == sm.METHOD_EMBEDDING:
+        from cra_helpers.needs_tree import backends, minilm
+
+        if engine:
+            os.environ[minilm.ENGINE_ENV] = engine
+        backends._LEAN.clear()
+        t = time.perf_counter()
+        sm.load_model()
+        sm.classify(["warm-up"], **kw)
+        print(f"  model load{f' ({engine})' if engine else ''}, once per process: {time.perf_counter() - t:.1f} s")
+    t = time.perf_counter()
+    sm.classify(texts, **kw)
+    dt = time.perf_counter() - t
+    print(f"  {name:<42} {dt:7.1f} s  = {dt / len(texts) * 1e4:6.1f} s per 10k remarks (target ≤ 20)", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", help="folder of Sentiment Labelled Sentences (default ../shared/data/sentiment)")
@@ -144,16 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         for mname, kw in meths.items():
             if kw["method"] == sm.METHOD_EMBEDDING and not kw["rules"]:
                 continue  # the same embedding cost as with rules
-            if kw["method"] == sm.METHOD_EMBEDDING:
-                t = time.perf_counter()
-                sm._embedding_backend().load()
-                sm.load_model()
-                sm.classify(["warm-up"], **kw)
-                print(f"  model load (once per process): {time.perf_counter() - t:.1f} s")
-            t = time.perf_counter()
-            sm.classify(texts, **kw)
-            dt = time.perf_counter() - t
-            print(f"  {mname:<30} {dt:7.1f} s  = {dt / len(texts) * 1e4:6.1f} s per 10k remarks (target ≤ 20)", flush=True)
+            if kw["method"] != sm.METHOD_EMBEDDING:
+                _time(mname, texts, kw)
+                continue
+            for engine in engines(kw):
+                _time(f"{mname} [{engine}]" if engine else mname, texts, kw, engine)
         print(f"  load average after: {os.getloadavg()[0]:.2f}")
     return 0
 

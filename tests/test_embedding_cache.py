@@ -86,6 +86,33 @@ def test_lean_encoder_gives_the_sentence_transformers_vectors():
     np.testing.assert_allclose(alone, ours, atol=1e-6)
 
 
+def test_onnx_runtime_engine_gives_the_torch_vectors(tmp_path, monkeypatch):
+    backend = EmbeddingBackend()
+    if not backend.available():
+        pytest.skip("embedding model not installed")
+    from cra_helpers.needs_tree import minilm
+
+    path = backends._resolve_model(backend.model)
+    monkeypatch.setenv("CRA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv(minilm.ENGINE_ENV, "torch")
+    assert minilm.kind() == minilm.KIND
+    torch_enc = minilm.MiniLM.load(path, backend.max_seq_length)
+    assert torch_enc.session is None
+    monkeypatch.setenv(minilm.ENGINE_ENV, "onnxruntime")
+    assert minilm.kind() == minilm.KIND_ORT
+    ort_enc = minilm.MiniLM.load(path, backend.max_seq_length)
+    assert ort_enc.session is not None
+    assert len(list((tmp_path / "onnx").glob("*.onnx"))) == 1  # exported once into the cache folder
+    texts = TEXTS + [" ".join(["word"] * 400)]  # longer than max_seq_length: truncated the same way
+    ours, reference = ort_enc.encode(texts), torch_enc.encode(texts)
+    assert ours.dtype == np.float32 and ours.shape == reference.shape
+    assert np.einsum("ij,ij->i", ours, reference).min() > 1 - 1e-6
+    assert minilm.MiniLM.load(path, backend.max_seq_length).session is not None  # reuses the exported graph
+    monkeypatch.setenv(minilm.ENGINE_ENV, "gpu")
+    with pytest.raises(ValueError, match="CRA_EMBEDDING_ENGINE"):
+        minilm.engine()
+
+
 def test_tree_is_byte_identical_with_empty_warm_and_no_cache(tmp_path, monkeypatch):
     if not EmbeddingBackend().available():
         pytest.skip("embedding model not installed")

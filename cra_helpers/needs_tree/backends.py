@@ -345,7 +345,7 @@ class EmbeddingBackend:
             return enc.encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
                               convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
 
-        key = model_key(path, self.max_seq_length) + (f"-{minilm.KIND}" if lean else "")
+        key = model_key(path, self.max_seq_length) + (f"-{minilm.kind()}" if lean else "")
         return cached_embed(list(texts), key, None, compute)
 
     def fit(self, texts: Sequence[str], seed: int, counts: TermCounts | None = None) -> tuple[np.ndarray, EmbeddingEncoder]:
