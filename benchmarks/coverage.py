@@ -14,11 +14,16 @@ marginal). Measured on the estimator functions directly:
 * competitor difference — our − competitor's performance within respondent;
 * NPS — :func:`cra_helpers.stats.grouped_cluster_nps` on a 0–10 answer
   (true NPS from the latent distribution);
+* top-2-box share — :func:`cra_helpers.stats.cluster_share_ci` of the
+  performance answer ≥ 9 (true share ``P(Y ≥ 8.5)`` of the latent normal);
 * flags under no true difference (family-wise rate after Holm): the
   location flags (every pair of 3 sites within each account, Welch as in
   :func:`cra_helpers.gap.location_pairs`, one family per assessment over
   accounts × 5 needs) and the competitor flags (10 needs × 2 competitors,
-  paired CR2 *t* as in :func:`cra_helpers.gap.competitor_gaps`);
+  paired CR2 *t* as in :func:`cra_helpers.gap.competitor_gaps`, beside the
+  cluster sign-flip randomization test of the same *t*,
+  :func:`cra_helpers.stats_cluster_flip.grouped_sign_flip_p`, and the naive
+  paired *t* of the respondents);
 * group comparisons under no true difference (``--groups``): a respondent
   attribute with 3 groups (a level, a department) whose mix differs by
   account (each account's shares drawn from Dirichlet(1, 1, 1)), 3
@@ -30,7 +35,11 @@ marginal). Measured on the estimator functions directly:
   of the respondents (Mann–Whitney, Kruskal–Wallis) that they replace.
 
 Coverage is the share of replications whose 95 % interval holds the truth;
-its Monte-Carlo standard error is ``√(c(1 − c)/R)``.
+its Monte-Carlo standard error is ``√(c(1 − c)/R)``. A flag rate's standard
+error at 5 % is ``√(0.05 · 0.95 / R)`` per grid point (0.49 points at
+2,000 replications), so a method whose true rate is 4.9 % still shows
+points above 5 %: the summary also gives the rate pooled over the grid
+points (standard error ``/ √points``).
 
 Usage::
 
@@ -41,6 +50,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import sys
 import time
 from pathlib import Path
@@ -53,6 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cra_helpers import stats  # noqa: E402
+from cra_helpers.stats_cluster_flip import grouped_sign_flip_p  # noqa: E402
 
 SIGMA = 1.7
 SCALES = {"1-10": (1, 10, 7.0), "0-10": (0, 10, 6.5)}
@@ -106,6 +118,8 @@ def coverage_point(rng: np.random.Generator, reps: int, g: int, m: int, icc: flo
                                 true_mean(mu, lo, hi) - true_mean(mu + 0.5, lo, hi))
     rec = draw(rng, reps, g, m, icc, 7.5, 0, 10)
     row["nps"] = _covers(stats.grouped_cluster_nps(_frame(rec), ["rep"], "y", "acc"), true_nps(7.5))
+    top2 = stats.cluster_share_ci(stats.grouped_cluster_mean_ci(_frame((perf >= 9).astype(float)), ["rep"], "y", "acc"))
+    row["share"] = _covers(top2, float(sps.norm.sf(8.5, mu, SIGMA)))
     return row
 
 
@@ -121,16 +135,22 @@ def location_fwer(rng: np.random.Generator, reps: int, g: int, m: int, icc: floa
     return float(np.mean([np.any(stats.holm(row) < 0.05) for row in p]))
 
 
-def competitor_fwer(rng: np.random.Generator, reps: int, g: int, m: int, icc: float, cells: int = 20) -> tuple[float, float]:
-    """Family-wise false-positive rate of the competitor flags (paired, Holm), cluster-robust and naive."""
+def competitor_fwer(rng: np.random.Generator, reps: int, g: int, m: int, icc: float, cells: int = 20,
+                    flip: bool = True) -> tuple[float, float, float]:
+    """Family-wise false-positive rate of the competitor flags (paired, Holm): CR2 *t* (shipped), sign-flip, naive.
+
+    The shipped flag is the CR2 *t* of :func:`cra_helpers.stats.grouped_cluster_mean_ci` (``t_p``, as
+    :func:`cra_helpers.gap.competitor_gaps` uses it); the sign-flip rate is NaN with ``flip=False``.
+    """
     us = draw(rng, reps * cells, g, m, icc, 7.0, 1, 10)
     them = draw(rng, reps * cells, g, m, icc, 7.0, 1, 10)
     f = _frame(us - them)
-    rates = []
-    for out in (stats.grouped_cluster_mean_ci(f, ["rep"], "y", "acc"), stats.grouped_mean_ci(f, ["rep"], "y")):
-        p = out["t_p"].to_numpy(float).reshape(reps, cells)
-        rates.append(float(np.mean([np.any(stats.holm(row) < 0.05) for row in p])))
-    return rates[0], rates[1]
+    ps = [stats.grouped_cluster_mean_ci(f, ["rep"], "y", "acc")["t_p"].to_numpy(float),
+          grouped_sign_flip_p(f, ["rep"], "y", "acc") if flip else None,
+          stats.grouped_mean_ci(f, ["rep"], "y")["t_p"].to_numpy(float)]
+    rates = [float(np.mean([np.any(stats.holm(row) < 0.05) for row in p.reshape(reps, cells)])) if p is not None
+             else float("nan") for p in ps]
+    return rates[0], rates[1], rates[2]
 
 
 def group_fwer(rng: np.random.Generator, reps: int, g: int, m: int, icc: float, measures: int = 3,
@@ -174,7 +194,8 @@ def run(reps: int, flag_reps: int, seed: int = 2024) -> pd.DataFrame:
                     row = {"icc": icc, "accounts": g, "interviews": m, "scale": scale, **coverage_point(rng, reps, g, m, icc, scale)}
                     if scale == "1-10":
                         row["location FWER"] = location_fwer(rng, flag_reps, g, m, icc)
-                        row["competitor FWER"], row["naive competitor FWER"] = competitor_fwer(rng, flag_reps, g, m, icc)
+                        (row["competitor FWER"], row["sign-flip competitor FWER"],
+                         row["naive competitor FWER"]) = competitor_fwer(rng, flag_reps, g, m, icc)
                     rows.append(row)
     return pd.DataFrame(rows)
 
@@ -208,12 +229,20 @@ def main() -> None:
     table = run(args.reps, args.flag_reps)
     text = to_markdown(table, args.reps, args.flag_reps)
     print(text)
-    summary = summarise(table)
+    summary = summarise(table, args.flag_reps) + "\n\n" + _run_note(args, time.time() - start)
     print(summary)
     old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
     groups = GROUPS_HEADING + old.split(GROUPS_HEADING, 1)[1] if GROUPS_HEADING in old else ""  # kept from --groups
     args.out.write_text(text + "\n" + summary + "\n" + ("\n" + groups if groups else ""), encoding="utf-8")
     print(f"{time.time() - start:.0f} s; written to {args.out}")
+
+
+def _run_note(args: argparse.Namespace, seconds: float) -> str:
+    """Which run wrote the table: options, date, processor and wall time."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    return (f"Run: `benchmarks/coverage.py --reps {args.reps} --flag-reps {args.flag_reps}`, {time.strftime('%Y-%m-%d')}, "
+            f"{cpu} ({os.cpu_count()} cores), {seconds / 60:.1f} minutes.")
 
 
 GROUPS_HEADING = "## Group comparisons under no true difference"
@@ -238,14 +267,19 @@ def _write_groups(out: Path, table: pd.DataFrame, flag_reps: int) -> None:
     print(text)
 
 
-def summarise(table: pd.DataFrame) -> str:
-    """Minimum and maximum coverage per interval kind, from 12 accounts up and at 6 accounts."""
+def summarise(table: pd.DataFrame, flag_reps: int = 0) -> str:
+    """Coverage range per interval kind and the largest and pooled flag rates, from 12 accounts up and at 6 accounts."""
     lines = []
     for label, part in (("≥ 12 accounts", table[table["accounts"] >= 12]), ("6 accounts", table[table["accounts"] == 6])):
-        for c in ("mean", "gap", "competitor", "nps", "naive mean"):
-            lines.append(f"- {label}, {c}: {100 * part[c].min():.1f}–{100 * part[c].max():.1f} %")
-        for c in ("location FWER", "competitor FWER"):
-            lines.append(f"- {label}, {c}: at most {100 * part[c].max():.1f} %")
+        for c in ("mean", "gap", "competitor", "nps", "share", "naive mean"):
+            if c in part:
+                lines.append(f"- {label}, {c}: {100 * part[c].min():.1f}–{100 * part[c].max():.1f} %")
+        for c in ("location FWER", "competitor FWER", "sign-flip competitor FWER"):
+            rates = part[c].dropna() if c in part else pd.Series(dtype=float)
+            if len(rates):
+                se = 100 * np.sqrt(0.05 * 0.95 / max(flag_reps, 1) / len(rates))
+                lines.append(f"- {label}, {c}: at most {100 * rates.max():.1f} %, above 5 % at {int((rates > 0.05).sum())} "
+                             f"of {len(rates)} points, pooled {100 * rates.mean():.2f} % (standard error {se:.2f})")
     return "\n".join(lines)
 
 
