@@ -179,11 +179,13 @@ def rollup(a: Assessment) -> pd.DataFrame:
         ``estimate, ci_low, ci_high`` (NPS −100…100; satisfaction on its
         scale; index 0–100), ``n`` and ``unit`` (interviews or accounts
         counted in ``n``), ``n_accounts``, ``interval_basis``. With
-        ``quantitative.portfolio_weighting`` set to accounts or revenue, one
-        more NPS row, method ``Portfolio-weighted (<weighting>)`` (every
-        account once, or by revenue), carries ``respondent_mean`` (the
-        all-responses NPS) and ``weighting_differs`` (it lies outside the
-        weighted interval), as the need scores do.
+        ``quantitative.portfolio_weighting`` set to accounts or revenue, two
+        more rows per metric, methods ``Portfolio-weighted (<weighting>)``
+        and ``Role-weighted, portfolio-weighted (<weighting>)`` (every account
+        once, or by revenue; within an account equally or by decision role),
+        carry ``respondent_mean`` (the all-responses or role-weighted figure)
+        and ``weighting_differs`` (it lies outside the weighted interval), as
+        the need scores do.
     """
     q = _q(a)
     lvl = q.confidence_level
@@ -202,7 +204,7 @@ def rollup(a: Assessment) -> pd.DataFrame:
             e = stats.weighted_cluster_mean(resp[col], w, resp[S.ACCOUNT_ID], lvl)
             lo, hi = (float(np.clip(v, *_scale_bounds(a, col))) if pd.notna(v) else v for v in (e["ci_low"], e["ci_high"]))
             add(metric, label, e["estimate"], lo, hi, e["n"], "interviews", e[stats.N_ACCOUNTS], e[stats.INTERVAL_BASIS])
-    rows += _portfolio_weighted_rows(a, resp, rows[0][ESTIMATE] if rows else np.nan)
+    rows += _portfolio_weighted_rows(a, resp, rows)
     if not acc.empty:
         cls = acc["nps_account_avg"].dropna()
         n_acc = len(cls)
@@ -218,24 +220,44 @@ def rollup(a: Assessment) -> pd.DataFrame:
     return out.sort_values(["_k", "_m"]).drop(columns=["_m", "_k"]).reset_index(drop=True)
 
 
-def _portfolio_weighted_rows(a: Assessment, resp: pd.DataFrame, respondent_nps: float) -> list[dict[str, object]]:
-    """The NPS row of :func:`rollup` under ``quantitative.portfolio_weighting`` (none for respondents)."""
+def _portfolio_weighted_rows(a: Assessment, resp: pd.DataFrame, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Rows of :func:`rollup` under ``quantitative.portfolio_weighting`` (none for respondents).
+
+    For each metric two rows: every account's interviews together weigh the
+    account's share (one per account, or its revenue), split equally among
+    them (``Portfolio-weighted``) or by decision role within the account
+    (``Role-weighted, portfolio-weighted``); ``respondent_mean`` is the
+    all-responses or role-weighted figure of the same metric beside.
+    """
     from .quantitative import RESPONDENT_MEAN, WEIGHTING_DIFFERS, portfolio_weighting
 
     weighting, revenue = portfolio_weighting(a)
     if weighting == "respondents":
         return []
     q = _q(a)
-    sizes = resp.groupby(S.ACCOUNT_ID, observed=True)[S.RECOMMEND].transform("count").to_numpy(float)
-    per_account = 1.0 if revenue is None else resp[S.ACCOUNT_ID].map(revenue).to_numpy(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = per_account / sizes
-    r = stats.weighted_cluster_nps(resp[S.RECOMMEND], w, resp[S.ACCOUNT_ID], q.confidence_level,
-                                   q.nps.promoter_min, q.nps.detractor_max)
-    return [{METRIC: "NPS", METHOD: f"Portfolio-weighted ({weighting})", ESTIMATE: r["nps"], CI_LOW: r["ci_low"],
-             CI_HIGH: r["ci_high"], N: r["n"], UNIT: "interviews", stats.N_ACCOUNTS: r[stats.N_ACCOUNTS],
-             stats.INTERVAL_BASIS: r[stats.INTERVAL_BASIS], RESPONDENT_MEAN: respondent_nps,
-             WEIGHTING_DIFFERS: bool(respondent_nps < r["ci_low"] or respondent_nps > r["ci_high"])}]
+    per_account = pd.Series(1.0, index=resp.index) if revenue is None else resp[S.ACCOUNT_ID].map(revenue).astype(float)
+    beside = {(r[METRIC], r[METHOD]): r[ESTIMATE] for r in rows}
+    out = []
+    for method, base, role in ((f"Portfolio-weighted ({weighting})", ALL_RESPONSES, None),
+                               (f"Role-weighted, portfolio-weighted ({weighting})", ROLE_WEIGHTED, resp[ROLE_WEIGHT])):
+        for metric, col in (("NPS", S.RECOMMEND), ("Satisfaction", S.SATISFACTION), ("Satisfaction index", SATISFACTION_INDEX)):
+            within = (pd.Series(1.0, index=resp.index) if role is None else role.astype(float)).where(resp[col].notna())
+            share = within / within.groupby(resp[S.ACCOUNT_ID], observed=True).transform("sum")
+            w = (per_account * share).to_numpy(float)
+            if metric == "NPS":
+                r = stats.weighted_cluster_nps(resp[col], w, resp[S.ACCOUNT_ID], q.confidence_level,
+                                               q.nps.promoter_min, q.nps.detractor_max)
+                est, lo, hi = r["nps"], r["ci_low"], r["ci_high"]
+            else:
+                r = stats.weighted_cluster_mean(resp[col], w, resp[S.ACCOUNT_ID], q.confidence_level)
+                est, (lo, hi) = r["estimate"], (float(np.clip(v, *_scale_bounds(a, col))) if pd.notna(v) else v
+                                                for v in (r["ci_low"], r["ci_high"]))
+            ref = beside.get((metric, base), np.nan)
+            out.append({METRIC: metric, METHOD: method, ESTIMATE: est, CI_LOW: lo, CI_HIGH: hi, N: r["n"],
+                        UNIT: "interviews", stats.N_ACCOUNTS: r[stats.N_ACCOUNTS],
+                        stats.INTERVAL_BASIS: r[stats.INTERVAL_BASIS], RESPONDENT_MEAN: ref,
+                        WEIGHTING_DIFFERS: bool(pd.notna(ref) and pd.notna(lo) and not lo <= ref <= hi)})
+    return out
 
 
 def segment_shares(a: Assessment, by: str = S.ACCOUNT_ID, respondents: pd.DataFrame | None = None) -> pd.DataFrame:

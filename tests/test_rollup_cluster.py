@@ -121,3 +121,27 @@ def test_nps_follows_the_portfolio_weighting_with_the_respondent_view_beside():
     allr = roll[(roll[Q.METRIC] == "NPS") & (roll[Q.METHOD] == Q.ALL_RESPONSES)].iloc[0]
     assert row["respondent_mean"] == pytest.approx(allr[Q.ESTIMATE])
     assert row["weighting_differs"] == (not row[Q.CI_LOW] <= allr[Q.ESTIMATE] <= row[Q.CI_HIGH])
+
+
+def test_satisfaction_and_role_weighted_rows_follow_the_portfolio_weighting():
+    from cra_helpers import paths
+    from cra_helpers.loader import load_assessment
+
+    a = load_assessment(paths.sample_path())
+    a.config = a.config.model_copy(update={"quantitative": a.config.quantitative.model_copy(update={"portfolio_weighting": "accounts"})})
+    roll = Q.rollup(a).set_index([Q.METRIC, Q.METHOD])
+    resp = Q.respondent_loyalty(a)
+    sat = resp[resp[S.SATISFACTION].notna()]
+    # every account once: the mean of the account means; role-weighted: the mean of the accounts' role-weighted means
+    plain = sat.groupby(S.ACCOUNT_ID)[S.SATISFACTION].mean().mean()
+    by_role = sat.groupby(S.ACCOUNT_ID).apply(lambda g: np.average(g[S.SATISFACTION], weights=g[Q.ROLE_WEIGHT])).mean()
+    row = roll.loc[("Satisfaction", "Portfolio-weighted (accounts)")]
+    assert row[Q.ESTIMATE] == pytest.approx(plain, abs=1e-9)
+    assert row["respondent_mean"] == pytest.approx(roll.loc[("Satisfaction", Q.ALL_RESPONSES), Q.ESTIMATE])
+    role_row = roll.loc[("Satisfaction", "Role-weighted, portfolio-weighted (accounts)")]
+    assert role_row[Q.ESTIMATE] == pytest.approx(by_role, abs=1e-9)
+    assert role_row["respondent_mean"] == pytest.approx(roll.loc[("Satisfaction", Q.ROLE_WEIGHTED), Q.ESTIMATE])
+    assert abs(by_role - plain) > 1e-6  # the role weights change the figure on the sample
+    for metric in ("NPS", "Satisfaction", "Satisfaction index"):
+        r = roll.loc[(metric, "Role-weighted, portfolio-weighted (accounts)")]
+        assert r[Q.CI_LOW] <= r[Q.ESTIMATE] <= r[Q.CI_HIGH] and r[stats.N_ACCOUNTS] > 1
