@@ -20,7 +20,8 @@ Speed
     Seconds per 10,000 remarks, embedding included (the embedding cache
     switched off, the model already loaded; its one-off load time is
     printed apart), in float32 with each embedding engine (ONNX Runtime and
-    torch, :mod:`cra_helpers.needs_tree.minilm`) and, on a CPU with bfloat16 in hardware, in
+    torch, :mod:`cra_helpers.needs_tree.minilm`), with int8 weights (an option, never the
+    default) and, on a CPU with bfloat16 in hardware, in
     bfloat16 (what ``classify`` uses there by default), on distinct remarks: the sample's verbatims and the test
     sentences, repeated with a varying prefix up to ``--timing-n`` texts.
 
@@ -70,6 +71,10 @@ def methods() -> dict[str, dict]:
         out["minilm-logreg + rules (new)"] = {"method": sm.METHOD_EMBEDDING, "rules": True, "precision": "float32"}
         if sm.bfloat16_fast():
             out["  same, bfloat16 embedding"] = {"method": sm.METHOD_EMBEDDING, "rules": True, "precision": "bfloat16"}
+        from cra_helpers.needs_tree import minilm
+
+        if minilm.engine() == "onnxruntime":
+            out["  same, int8 embedding (option)"] = {"method": sm.METHOD_EMBEDDING, "rules": True, "precision": "int8"}
         out["minilm-logreg, no rules"] = {"method": sm.METHOD_EMBEDDING, "rules": False, "precision": "float32"}
     out["VADER + rules (fallback)"] = {"method": sm.METHOD_VADER, "rules": True}
     out["VADER (previous helper)"] = {"method": sm.METHOD_VADER, "rules": False}
@@ -89,8 +94,8 @@ def engines(kw: dict) -> list[str | None]:
     """Embedding engines timed for a sentence-model method: ONNX Runtime (when installed) and torch."""
     from cra_helpers.needs_tree import minilm
 
-    if kw.get("precision") == "bfloat16":
-        return [None]  # the bfloat16 path runs sentence-transformers under torch autocast
+    if kw.get("precision") in ("bfloat16", "int8"):
+        return [None]  # bfloat16 runs sentence-transformers under torch autocast; int8 always ONNX Runtime
     have_ort = os.environ.get(minilm.ENGINE_ENV) != "torch" and minilm.engine() == "onnxruntime"
     return (["onnxruntime"] if have_ort else []) + ["torch"]
 

