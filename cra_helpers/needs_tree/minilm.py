@@ -223,7 +223,22 @@ def _onnx_path(folder: Path, max_seq_length: int) -> Path:
             return base / "onnx" / name
         except OSError:
             pass
-    return Path(tempfile.mkdtemp(prefix="cra-onnx-")) / name
+    return _scratch() / name
+
+
+_SCRATCH: list[Path] = []
+
+
+def _scratch() -> Path:
+    """One temporary folder per process for the exported graphs when there is no cache folder, removed at exit."""
+    if not _SCRATCH:
+        import atexit
+        import shutil
+
+        folder = Path(tempfile.mkdtemp(prefix="cra-onnx-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _SCRATCH.append(folder)
+    return _SCRATCH[0]
 
 
 def _ort_session(enc: MiniLM, folder: Path, max_seq_length: int) -> Any:
