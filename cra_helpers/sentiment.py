@@ -336,6 +336,8 @@ def _embed_int8(be, texts: list[str]) -> np.ndarray:
     from .needs_tree.backends import _resolve_model
     from .needs_tree.cache import cached_embed, model_key
 
+    if any(importlib.util.find_spec(m) is None for m in ("onnxruntime", "onnx")):
+        raise ValueError("precision 'int8' needs onnxruntime and onnx (the project's embeddings extra)")
     path = _resolve_model(be.model)
     if not minilm.supported(path):
         raise ValueError(f"precision 'int8' needs a BERT model with mean pooling; {path} is not one")
