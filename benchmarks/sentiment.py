@@ -96,8 +96,7 @@ def engines(kw: dict) -> list[str | None]:
 
     if kw.get("precision") in ("bfloat16", "int8"):
         return [None]  # bfloat16 runs sentence-transformers under torch autocast; int8 always ONNX Runtime
-    have_ort = os.environ.get(minilm.ENGINE_ENV) != "torch" and minilm.engine() == "onnxruntime"
-    return (["onnxruntime"] if have_ort else []) + ["torch"]
+    return (["onnxruntime"] if minilm.engine() == "onnxruntime" else []) + ["torch"]
 
 
 def _time(name: str, texts: list[str], kw: dict, engine: str | None = None) -> None:

@@ -63,13 +63,18 @@ def engine() -> str:
     """
     import importlib.util
 
-    asked = os.environ.get(ENGINE_ENV, "auto").strip().lower() or "auto"
+    asked = _asked()
     if asked not in ENGINES:
         raise ValueError(f"{ENGINE_ENV}={asked!r}: choose one of {', '.join(ENGINES)}")
     have = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
     if asked == "onnxruntime" and not have:
         raise ValueError(f"{ENGINE_ENV}=onnxruntime but onnxruntime or onnx is not installed")
     return "onnxruntime" if asked != "torch" and have else "torch"
+
+
+def _asked() -> str:
+    """The engine named by ``CRA_EMBEDDING_ENGINE`` (``"auto"`` when unset), lower case."""
+    return os.environ.get(ENGINE_ENV, "auto").strip().lower() or "auto"
 
 
 def kind() -> str:
@@ -136,7 +141,7 @@ class MiniLM:
             try:
                 enc.session = _ort_session(enc, folder, max_seq_length)
             except Exception:
-                if os.environ.get(ENGINE_ENV, "auto").strip().lower() == "onnxruntime":
+                if _asked() == "onnxruntime":
                     raise
                 enc.session = None  # auto: the torch pass gives the same vectors
         return enc
