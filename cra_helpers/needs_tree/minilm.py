@@ -58,17 +58,21 @@ def engine() -> str:
 
     Raises
     ------
-    ValueError
-        When ``CRA_EMBEDDING_ENGINE`` names no engine, or asks for ONNX Runtime that is not installed.
+    NeedsTreeError
+        When ``CRA_EMBEDDING_ENGINE`` names no engine (a ``ValueError``; the ``cra`` command exits with code 2).
+    BackendUnavailable
+        When it asks for ONNX Runtime that is not installed.
     """
     import importlib.util
 
+    from .errors import BackendUnavailable, NeedsTreeError
+
     asked = _asked()
     if asked not in ENGINES:
-        raise ValueError(f"{ENGINE_ENV}={asked!r}: choose one of {', '.join(ENGINES)}")
+        raise NeedsTreeError(f"environment variable {ENGINE_ENV}={asked!r}: choose one of {', '.join(ENGINES)}")
     have = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
     if asked == "onnxruntime" and not have:
-        raise ValueError(f"{ENGINE_ENV}=onnxruntime but onnxruntime or onnx is not installed")
+        raise BackendUnavailable(f"environment variable {ENGINE_ENV}=onnxruntime but onnxruntime or onnx is not installed")
     return "onnxruntime" if asked != "torch" and have else "torch"
 
 
