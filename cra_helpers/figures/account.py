@@ -28,9 +28,9 @@ def need_profile(scores: pd.DataFrame, account_name: str, measure: str = "perfor
     needs = [escape_html(n) for n in rows["need"]]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=rows["portfolio_mean"].astype(float), y=needs, mode="markers", name="All respondents",
-                             marker={"color": style.NEUTRAL, "size": 10, "symbol": "line-ns-open"}))
+                             marker={"color": style.MUTED, "size": 11, "symbol": "diamond"}))
     fig.add_trace(go.Scatter(x=rows["account_mean"].astype(float), y=needs, mode="markers",
                              name=escape_html(account_name), marker={"color": style.US, "size": 10}))
-    fig.update_layout(title=f"Mean {measure} per need", xaxis_title=f"mean {measure} rating",
+    fig.update_layout(title=f"Mean {measure} per need", xaxis_title=f"mean {measure} rating (rating points)",
                       height=max(320, 24 * len(needs) + 140), legend={"orientation": "h", "y": -0.15})
     return fig
