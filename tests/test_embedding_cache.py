@@ -59,6 +59,10 @@ def test_model_is_not_loaded_for_cached_texts(tmp_path, monkeypatch):
     monkeypatch.setattr(backend, "load", no_model)
     monkeypatch.setattr(backend, "load_encoder", no_model)
     np.testing.assert_array_equal(backend.embed(texts[::-1]), fresh[::-1])
+    # The same pass cached the layer features the sentiment model reads; their last block is the vector.
+    layers = backend.embed_layers(texts)
+    assert layers.shape == (2, 6 * fresh.shape[1])
+    np.testing.assert_array_equal(layers[:, -fresh.shape[1]:], fresh)
 
 
 TEXTS = ["Deliveries are late again.", "Your support team is excellent.", "ok",
@@ -107,6 +111,13 @@ def test_onnx_runtime_engine_gives_the_torch_vectors(tmp_path, monkeypatch):
     ours, reference = ort_enc.encode(texts), torch_enc.encode(texts)
     assert ours.dtype == np.float32 and ours.shape == reference.shape
     assert np.einsum("ij,ij->i", ours, reference).min() > 1 - 1e-6
+    layers, torch_layers = ort_enc.encode(texts, layers=True), torch_enc.encode(texts, layers=True)
+    width = ours.shape[1]
+    assert layers.shape == (len(texts), 6 * width)
+    blocks = np.einsum("ikj,ikj->ik", *(x.reshape(len(texts), 6, width) for x in (layers, torch_layers)))
+    assert blocks.min() > 1 - 1e-6  # every layer's mean, not only the last
+    np.testing.assert_allclose(layers[:, -width:], ours, atol=1e-6)
+    assert not np.allclose(layers[:, :width], ours, atol=0.1)  # the first layer is not the sentence vector
     assert minilm.MiniLM.load(path, backend.max_seq_length).session is not None  # reuses the exported graph
     monkeypatch.setenv(minilm.ENGINE_ENV, "gpu")
     with pytest.raises(ValueError, match="CRA_EMBEDDING_ENGINE"):

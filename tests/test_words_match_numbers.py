@@ -67,11 +67,12 @@ def test_tertiary_sentiment_sign_mostly_right(words):
     tree, _, polarity = words
     lean, wrong = _node_signs(tree, polarity, "tertiary")
     assert len(lean) >= 15
-    assert len(wrong) <= 2, wrong
+    assert len(wrong) <= 1, wrong
 
 
-@pytest.mark.xfail(strict=True, reason="2 of 24 leaning tertiary nodes (order changes, +0.32 planted) read with "
-                                        "the opposite sign: the sentence model misreads some praise of flexibility")
+@pytest.mark.xfail(strict=True, reason="1 of 24 leaning tertiary nodes (improvements to the existing products, "
+                                        "-0.22 planted) reads positive: the sentence model takes some complaints "
+                                        "about slow improvement for praise")
 def test_every_tertiary_node_has_the_sign_of_the_planted_polarity(words):
     tree, _, polarity = words
     _, wrong = _node_signs(tree, polarity, "tertiary")

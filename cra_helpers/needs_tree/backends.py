@@ -341,13 +341,34 @@ class EmbeddingBackend:
 
         def compute(batch: list[str]) -> np.ndarray:
             enc = self.load_encoder()
-            if lean:
-                return enc.encode(batch, batch_size=self.batch_size)
+            if lean:  # one pass: the layer features are cached too, for the sentiment model
+                return self.embed_layers(batch)[:, -enc.dimension():]
             return enc.encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
                               convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
 
         key = model_key(path, self.max_seq_length) + (f"-{minilm.kind()}" if lean else "")
         return cached_embed(list(texts), key, None, compute)
+
+    def embed_layers(self, texts: Sequence[str]) -> np.ndarray:
+        """Layer features of the lean encoder (:meth:`.minilm.MiniLM.encode` with ``layers=True``), float32
+        ``(n, layers × hidden)``, cached per text beside the sentence vectors (whose copy is their last block).
+
+        In the cache they take 9.2 kB per text for all-MiniLM-L6-v2 (6 × 384 float32). The sentiment
+        model reads them (:mod:`cra_helpers.sentiment`).
+
+        Raises
+        ------
+        BackendUnavailable
+            When the model is not one the lean encoder runs.
+        """
+        path = _resolve_model(self.model)
+        if not minilm.supported(path):
+            raise BackendUnavailable(f"layer features need a BERT model with mean pooling; {path} is not one")
+        if len(texts) == 0:
+            return np.zeros((0, self.load_encoder().dimension(layers=True)), dtype=np.float32)
+        key = model_key(path, self.max_seq_length) + f"-{minilm.kind()}-layers"
+        return cached_embed(list(texts), key, None,  # the model is loaded only for texts not in the cache
+                            lambda batch: self.load_encoder().encode(batch, batch_size=self.batch_size, layers=True))
 
     def fit(self, texts: Sequence[str], seed: int, counts: TermCounts | None = None) -> tuple[np.ndarray, EmbeddingEncoder]:
         """Embeddings of ``texts`` (centred on their mean when ``center``) and the fitted encoder."""

@@ -16,6 +16,14 @@ vectors agree with sentence-transformers' to float32 rounding (cosine
 :func:`supported` tells whether a model folder has exactly that shape; any
 other sentence-transformers model is run by sentence-transformers itself.
 
+Layer features
+    ``encode(texts, layers=True)`` gives, from the same pass, the
+    L2-normalised token mean of every encoder layer side by side (6 × 384
+    numbers for all-MiniLM-L6-v2); the last block is the sentence vector.
+    The sentiment model of :mod:`cra_helpers.sentiment` reads them; the
+    exported ONNX graph always computes them and the sentence vector is
+    their last block.
+
 Engines
     The forward pass runs in ONNX Runtime when ``onnxruntime`` and ``onnx``
     are installed (``engine = "onnxruntime"``): the torch forward pass above
@@ -150,11 +158,14 @@ class MiniLM:
                 enc.session = None  # auto: the torch pass gives the same vectors
         return enc
 
-    def dimension(self) -> int:
-        """Length of a sentence vector."""
-        return int(self.config["hidden_size"])
+    def dimension(self, layers: bool = False) -> int:
+        """Length of a sentence vector, or with ``layers`` of the layer features (layers × hidden size)."""
+        hidden = int(self.config["hidden_size"])
+        return hidden * int(self.config["num_hidden_layers"]) if layers else hidden
 
-    def _forward(self, ids: Any) -> Any:
+    def _forward(self, ids: Any, layers: bool = False) -> Any:
+        """The sentence vector (normalised mean of the last layer) of each row of ``ids``; with ``layers`` the
+        normalised token means of every encoder layer side by side, the last block being that sentence vector."""
         import torch
         import torch.nn.functional as F
 
@@ -165,6 +176,7 @@ class MiniLM:
         x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:length]
              + w["embeddings.token_type_embeddings.weight"][0])
         x = F.layer_norm(x, (hidden,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps)
+        means = []
         for i in range(int(cfg["num_hidden_layers"])):
             p = f"encoder.layer.{i}."
 
@@ -181,21 +193,30 @@ class MiniLM:
             h = F.gelu(lin(x, "intermediate.dense"))
             x = F.layer_norm(lin(h, "output.dense") + x, (hidden,),
                              w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], eps)
-        return F.normalize(x.mean(dim=1), p=2, dim=1)
+            if layers:
+                means.append(F.normalize(x.mean(dim=1), p=2, dim=1))
+        return torch.cat(means, dim=1) if layers else F.normalize(x.mean(dim=1), p=2, dim=1)
 
-    def encode(self, texts: Sequence[str], batch_size: int = _BATCH, session: Any = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = _BATCH, session: Any = None, layers: bool = False,
+               engine: str | None = None) -> np.ndarray:
         """L2-normalised mean-pooled sentence vectors, float32 ``(len(texts), dimension)``.
 
         Texts with the same number of word pieces are run together (at most
         ``batch_size`` at a time), so no batch is padded and the attention
         needs no mask. ``session``: an ONNX Runtime session to run instead of
-        the encoder's own engine (e.g. :func:`int8_session`).
+        the encoder's own engine (e.g. :func:`int8_session`). ``layers``: the
+        layer features instead (``dimension(layers=True)`` columns: the
+        L2-normalised token mean of each encoder layer, first to last, so the
+        last block is the sentence vector); the exported graph computes them in
+        the same pass. ``engine="torch"`` runs the torch pass even when a
+        session is open (e.g. under bfloat16 autocast).
         """
         import torch
 
-        session = session if session is not None else self.session
+        session = None if engine == "torch" else (session if session is not None else self.session)
+        hidden = self.dimension()
 
-        out = np.zeros((len(texts), self.dimension()), dtype=np.float32)
+        out = np.zeros((len(texts), self.dimension(layers)), dtype=np.float32)
         if not len(texts):
             return out
         enc = self.tokenizer.encode_batch([str(t) for t in texts])
@@ -207,12 +228,13 @@ class MiniLM:
                 rows = order[lengths[order] == length]
                 for start in range(0, len(rows), batch_size):
                     chunk = rows[start:start + batch_size]
-                    if session is not None:
+                    if session is not None:  # the graph gives the layer features (see _export)
                         batch_np = np.array([ids[r] for r in chunk], dtype=np.int64)
-                        out[chunk] = session.run(None, {"ids": batch_np})[0]
+                        feats = session.run(None, {"ids": batch_np})[0]
+                        out[chunk] = feats if layers else feats[:, -hidden:]
                     else:
                         batch = torch.tensor([ids[r] for r in chunk], dtype=torch.long)
-                        out[chunk] = self._forward(batch).numpy()
+                        out[chunk] = self._forward(batch, layers).float().numpy()
         return out
 
 
@@ -224,7 +246,7 @@ def _onnx_path(folder: Path, max_seq_length: int) -> Path:
 
     from .cache import cache_dir, model_key
 
-    name = f"{model_key(folder, max_seq_length)}-torch{torch.__version__}-opset{_OPSET}-{platform.machine()}.onnx"
+    name = f"{model_key(folder, max_seq_length)}-layers-torch{torch.__version__}-opset{_OPSET}-{platform.machine()}.onnx"
     base = cache_dir()
     if base is not None:
         try:
@@ -256,7 +278,8 @@ def _ort_session(enc: MiniLM, folder: Path, max_seq_length: int) -> Any:
 
 
 def _export(enc: MiniLM, folder: Path, max_seq_length: int) -> Path:
-    """The float32 ONNX graph of ``enc`` (exported on first use; see :func:`_ort_session`)."""
+    """The float32 ONNX graph of ``enc`` (exported on first use; see :func:`_ort_session`); it outputs the
+    layer features (``MiniLM.encode(layers=True)``), whose last block is the sentence vector."""
     import torch
 
     path = _onnx_path(folder, max_seq_length)
@@ -264,13 +287,13 @@ def _export(enc: MiniLM, folder: Path, max_seq_length: int) -> Path:
 
         class _Forward(torch.nn.Module):
             def forward(self, ids):
-                return enc._forward(ids)
+                return enc._forward(ids, layers=True)
 
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         example = torch.tensor([enc.tokenizer.encode("a short example remark").ids] * 2, dtype=torch.long)
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the exporter's deprecation notices would end up in reports
-            torch.onnx.export(_Forward(), (example,), str(tmp), input_names=["ids"], output_names=["vectors"],
+            torch.onnx.export(_Forward(), (example,), str(tmp), input_names=["ids"], output_names=["features"],
                               dynamic_axes={"ids": {0: "n", 1: "length"}}, opset_version=_OPSET, dynamo=False)
         os.replace(tmp, path)
     return path

@@ -150,23 +150,18 @@ def _automatic_structure(row_ids: list[str], hier) -> Structure:
     return Structure(row_ids=list(row_ids), row_tertiary=[tid[rt[t]] for t in ter], parent=parent)
 
 
-def _raw_embeddings(encoder) -> np.ndarray | None:
-    """The raw sentence embeddings an embedding or hybrid encoder was fitted on (``None`` if unknown)."""
-    part = getattr(encoder, "embedding", encoder)
-    return getattr(part, "raw", None)
-
-
-def _unit_sentiment(units: list[str], vader_job: SentimentJob | None,
-                    raw: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+def _unit_sentiment(units: list[str], vader_job: SentimentJob | None) -> tuple[np.ndarray, np.ndarray, str]:
     """Score (−1…1), class and method of each distinct text (see :mod:`cra_helpers.sentiment`).
 
-    ``raw``: the tree's own raw sentence embeddings of ``units``, when at hand (else read from the cache).
+    The sentence model reads the layer features the tree's embedding pass
+    cached beside its vectors, so nothing is embedded twice while the
+    embedding cache is on.
     """
     from .. import sentiment as sent
 
     if vader_job is None:
-        # float32: the very vectors the tree embedded, and the same classes on every CPU.
-        df = sent.classify(units, embeddings=raw, method=sent.METHOD_EMBEDDING, precision="float32")
+        # float32: the tree's own forward pass, and the same classes on every CPU.
+        df = sent.classify(units, method=sent.METHOD_EMBEDDING, precision="float32")
         return df["sentiment_score"].to_numpy(float), df["sentiment"].to_numpy(object), sent.METHOD_EMBEDDING
     scores = vader_job.result()
     classes = np.where(scores <= NEGATIVE_AT, "negative", np.where(scores >= POSITIVE_AT, "positive", "neutral")).astype(object)
@@ -300,8 +295,7 @@ def _row_facts(prep, placed: np.ndarray, rep: _Representation, structure: Struct
     frame, units = prep.frame, prep.unique_texts
     unit = frame.loc[placed, "unit"].to_numpy()
     row_ids = frame.loc[placed, S.VERBATIM_ID].tolist()
-    raw = _raw_embeddings(rep.encoder) if rep.encoder is not None else None
-    unit_sent, unit_class, sentiment_method = _unit_sentiment(units, rep.sentiment_job, raw)
+    unit_sent, unit_class, sentiment_method = _unit_sentiment(units, rep.sentiment_job)
     wish_unit = wish_flags(units, settings.latent.wish_patterns)
     status = frame.loc[placed, "status"].to_numpy()
     meta_rows = None
