@@ -84,3 +84,29 @@ def test_primary_level_is_not_two_headings(words, sample):
     tree, _, _ = words
     counts = tree.counts()
     assert counts["primary"] >= -(-counts["secondary"] // sample.config.needs_tree.max_children) >= 3, counts
+
+
+def test_quotes_beside_a_need_are_distinct(words):
+    """Beside each need three different remarks, not one clause with three lead-ins ("If you ask me, …")."""
+    from cra_helpers.needs_tree.text import near_duplicate
+
+    _, table, _ = words
+    shown = 0
+    for r in table.itertuples():
+        quotes = [q for q in r.quotes.split(" | ") if q]
+        shown += len(quotes)
+        for i in range(len(quotes)):
+            for j in range(i):
+                assert not near_duplicate(quotes[i], quotes[j]), (r.need, quotes[j], quotes[i])
+    assert shown >= 30
+
+
+def test_near_duplicate_rule():
+    from cra_helpers.needs_tree.text import near_duplicate
+
+    assert near_duplicate("If you ask me, lead times are far too long.",
+                          "Lead times are way too long for catalogue items. And lead times are far too long.")
+    assert near_duplicate("Dimensions are reliable, consistently within tolerance, our inspection waves them through.",
+                          "Good. So dimensions are reliable, consistently witihn tolerance, our inspection waves them through.")
+    assert not near_duplicate("Lead times are far too long.", "Delivery dates are far too often wrong.")
+    assert not near_duplicate("The hotline answers quickly.", "The invoices are always right.")

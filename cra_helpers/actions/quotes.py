@@ -6,45 +6,16 @@ and :func:`cra_helpers.gap.words_beside_numbers` for the rule.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from .. import gap as G
 from .. import schema as S
 from ..assessment import Assessment
+from ..needs_tree.text import distinct_texts, near_duplicate  # the near-duplicate rule; importable from here too
+from ..needs_tree.text import quote_tokens as _tokens  # noqa: F401  (the tests' name)
 from .risk import verbatim_sentiment
 
-_TOKEN = re.compile(r"[a-z0-9]+")
-
-
-def _tokens(text: str) -> set[str]:
-    from ..redact import fold
-
-    return set(_TOKEN.findall(fold(text)))
-
-
-def near_duplicate(a: str, b: str, overlap: float = 0.7) -> bool:
-    """Whether two remarks say nearly the same thing.
-
-    The same text once lower-cased, accents and punctuation removed, or
-    token sets whose overlap (shared tokens / tokens of the shorter remark)
-    reaches ``overlap`` (0–1).
-    """
-    ta, tb = _tokens(a), _tokens(b)
-    if not ta or not tb:
-        return " ".join(sorted(ta)) == " ".join(sorted(tb))
-    return ta == tb or len(ta & tb) / min(len(ta), len(tb)) >= overlap
-
-
-def distinct_texts(texts: list[str], overlap: float = 0.7) -> list[int]:
-    """Positions of the texts to keep, in order, dropping every near duplicate of an earlier one."""
-    kept: list[int] = []
-    for i, t in enumerate(texts):
-        if not any(near_duplicate(t, texts[j], overlap) for j in kept):
-            kept.append(i)
-    return kept
 
 
 def _account_needs(a: Assessment, account_id: str, rn: pd.DataFrame, portfolio: pd.DataFrame) -> pd.DataFrame:

@@ -371,3 +371,59 @@ def _flag(id_list: list[str], norm: list[str], holders: set[str], min_words: int
         dup_of.append("")
         status.append(STATUS_SHORT if n < min_words else STATUS_OK)
     return status, n_words, dup_of, unit, unique
+
+
+_QUOTE_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+
+
+def quote_tokens(text: str) -> set[str]:
+    """The set of word tokens of a remark: lower case, accents and punctuation removed."""
+    return set(_QUOTE_TOKEN.findall(_fold(text)))
+
+
+SHARED_RUN_WORDS = 6
+"""Two remarks sharing a run of this many consecutive words (after folding case, accents and punctuation) are near
+duplicates: the same clause with another lead-in or tail."""
+
+
+def _runs(text: str, k: int = SHARED_RUN_WORDS) -> set[tuple[str, ...]]:
+    words = _QUOTE_TOKEN.findall(_fold(text))
+    return {tuple(words[i:i + k]) for i in range(len(words) - k + 1)}
+
+
+def near_duplicate(a: str, b: str, overlap: float = 0.7) -> bool:
+    """Whether two remarks say nearly the same thing.
+
+    The same text once lower-cased, accents and punctuation removed; token
+    sets whose overlap (shared tokens / tokens of the shorter remark)
+    reaches ``overlap`` (0–1); or a run of :data:`SHARED_RUN_WORDS`
+    consecutive words in both: "If you ask me, lead times are far too
+    long." and "Lead times are way too long for catalogue items. And lead
+    times are far too long." are one remark.
+
+    Examples
+    --------
+    >>> near_duplicate("If you ask me, lead times are far too long.", "And lead times are far too long. Write that down.")
+    True
+    >>> near_duplicate("Lead times are far too long.", "Invoices are always right.")
+    False
+    """
+    ta, tb = quote_tokens(a), quote_tokens(b)
+    if not ta or not tb:
+        return " ".join(sorted(ta)) == " ".join(sorted(tb))
+    return (ta == tb or len(ta & tb) / min(len(ta), len(tb)) >= overlap
+            or bool(_runs(a) & _runs(b)))
+
+
+def distinct_texts(texts: Sequence[str], overlap: float = 0.7) -> list[int]:
+    """Positions of the texts to keep, in order, dropping every near duplicate (:func:`near_duplicate`) of an
+    earlier kept one."""
+    kept: list[int] = []
+    for i, t in enumerate(texts):
+        if not any(near_duplicate(t, texts[j], overlap) for j in kept):
+            kept.append(i)
+    return kept
