@@ -57,7 +57,8 @@ STEPS: dict[str, Step] = {
              (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS, schema.NEEDS, schema.RATINGS),
              after=("03_needs_tree",)),
         Step("05_actions", "At-risk accounts, recommendations and the action plan",
-             (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS, schema.NEEDS, schema.RATINGS, schema.LOYALTY)),
+             (schema.ACCOUNTS, schema.CONTACTS, schema.INTERVIEWS, schema.NEEDS, schema.RATINGS, schema.LOYALTY),
+             after=("03_needs_tree",)),  # reads the tree's classes and need matches (actions.verbatim_sentiment)
         Step("02_quantitative", "Satisfaction, loyalty and key drivers",
              (schema.ACCOUNTS, schema.INTERVIEWS, schema.CONTACTS, schema.RATINGS, schema.LOYALTY)),
         Step("03_needs_tree", "Needs tree: what customers say, grouped into needs", (schema.ACCOUNTS, schema.VERBATIMS)),

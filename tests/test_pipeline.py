@@ -132,3 +132,20 @@ def test_unknown_only_name_is_a_clear_error(tmp_path):
     proc = subprocess.run([CRA, "run", "--only", "nope", "--out", str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "unknown notebook(s) nope" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# Readers of the needs tree's result tables in the run folder, and the steps they must wait for.
+_TREE_READERS = ("read_need_evidence(rep.out_dir", "verbatim_sentiment(a, rep.out_dir")
+
+
+def test_steps_that_read_the_needs_tree_wait_for_it():
+    """A step that reads 03_needs_tree's tables starts after it, so its quotes and remark counts never depend on
+    which notebook happened to finish first (05_actions used to race it)."""
+    readers = []
+    for nb in sorted(paths.notebooks_dir().glob("*.ipynb")):
+        source = "".join("".join(c["source"]) for c in json.loads(nb.read_text(encoding="utf-8"))["cells"])
+        if any(r in source for r in _TREE_READERS):
+            readers.append(nb.stem)
+    assert {"04_gap_analysis", "05_actions"} <= set(readers)
+    for name in readers:
+        assert "03_needs_tree" in steps.step_for(name).after, name
