@@ -95,7 +95,7 @@ def engines(kw: dict) -> list[str | None]:
     from cra_helpers.needs_tree import minilm
 
     if kw.get("precision") in ("bfloat16", "int8"):
-        return [None]  # bfloat16 runs sentence-transformers under torch autocast; int8 always ONNX Runtime
+        return [None]  # bfloat16 runs the lean torch pass under autocast; int8 always ONNX Runtime
     return (["onnxruntime"] if minilm.engine() == "onnxruntime" else []) + ["torch"]
 
 

@@ -46,7 +46,7 @@ def _side(rows: pd.DataFrame, tone: str, k: int) -> tuple[str, str]:
     r = r.assign(_dup=r["duplicate"].astype(bool), _strength=r["sentiment_score"].abs(), _fit=r["fit"].fillna(0))
     r = r.sort_values(["_dup", "_strength", "_fit", S.VERBATIM_ID], ascending=[True, False, False, True], kind="stable")
     texts = r[S.TEXT].astype(str).tolist()
-    keep = distinct_texts(texts)[:k]
+    keep = distinct_texts(texts, limit=k)
     chosen = r.iloc[keep]
     return ";".join(chosen[S.VERBATIM_ID].astype(str)), " | ".join(chosen[S.TEXT].astype(str))
 

@@ -239,8 +239,6 @@ class EmbeddingEncoder:
 
     backend: "EmbeddingBackend"
     mean: np.ndarray | None
-    raw: np.ndarray | None = None
-    """Raw (not centred) embeddings of the fitted texts, as :meth:`EmbeddingBackend.embed` returned them."""
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of new texts, centred like the fitted ones."""
@@ -374,7 +372,7 @@ class EmbeddingBackend:
         """Embeddings of ``texts`` (centred on their mean when ``center``) and the fitted encoder."""
         emb = self.embed(texts)
         mean = emb.mean(axis=0, keepdims=True) if self.center and len(emb) > 1 else None
-        enc = EmbeddingEncoder(self, mean, raw=emb)
+        enc = EmbeddingEncoder(self, mean)
         if mean is not None:
             emb = emb - mean
         return normalize(emb).astype(np.float32, copy=False), enc

@@ -14,7 +14,7 @@ from .hierarchy import LEVELS
 from .labels import NEGATIVE_AT, POSITIVE_AT
 from .latent import REASON_ASKED
 from .saturation import SCOPE, saturation
-from .text import near_duplicate
+from .text import distinct_texts
 from .tree import COUNT, LABEL, LEVEL, NODE_ID, PARENT_ID, SENTIMENT, SHARE_NEGATIVE, NeedsTree
 
 BREAKDOWN_DIMENSIONS: tuple[str, ...] = (S.ACCOUNT_ID, S.LOCATION_ID, S.LEVEL, S.DEPARTMENT, S.DECISION_ROLE)
@@ -147,20 +147,14 @@ def _side_quotes(pool: pd.DataFrame, n: int) -> pd.DataFrame:
 
     Clean remarks with a clear tone (``|score| ≥ CLEAR_TONE``) first, then
     those of the largest nodes, most central first; a near duplicate of a
-    remark already chosen (:func:`.text.near_duplicate`: the same words with
+    remark already chosen (:func:`.text.distinct_texts`: the same words with
     a different lead-in, or one remark inside another) is skipped.
     """
     pool = pool.assign(_clear=pool[SENTIMENT].abs() >= CLEAR_TONE)
     ranked = pool.sort_values(["_ok", "_clear", "_node_rank", "fit", S.VERBATIM_ID], ascending=[False, False, True, False, True])
     key = ranked[S.TEXT].astype(str).str.lower().str.replace(r"[^a-z0-9]+", "", regex=True).str[:40]
     ranked = ranked[~key.duplicated()]
-    texts, chosen = ranked[S.TEXT].astype(str).tolist(), []
-    for i, text in enumerate(texts):
-        if len(chosen) >= n:
-            break
-        if not any(near_duplicate(text, texts[j]) for j in chosen):
-            chosen.append(i)
-    return ranked.iloc[chosen]
+    return ranked.iloc[distinct_texts(ranked[S.TEXT].astype(str).tolist(), limit=n)]
 
 
 def need_evidence(tree: NeedsTree, needs: pd.DataFrame | None = None, quotes: int = 3) -> pd.DataFrame:

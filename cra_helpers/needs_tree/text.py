@@ -376,13 +376,11 @@ def _flag(id_list: list[str], norm: list[str], holders: set[str], min_words: int
 _QUOTE_TOKEN = re.compile(r"[a-z0-9]+")
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-
-
 def quote_tokens(text: str) -> set[str]:
     """The set of word tokens of a remark: lower case, accents and punctuation removed."""
-    return set(_QUOTE_TOKEN.findall(_fold(text)))
+    from ..redact import fold
+
+    return set(_QUOTE_TOKEN.findall(fold(text)))
 
 
 SHARED_RUN_WORDS = 6
@@ -391,7 +389,9 @@ duplicates: the same clause with another lead-in or tail."""
 
 
 def _runs(text: str, k: int = SHARED_RUN_WORDS) -> set[tuple[str, ...]]:
-    words = _QUOTE_TOKEN.findall(_fold(text))
+    from ..redact import fold
+
+    words = _QUOTE_TOKEN.findall(fold(text))
     return {tuple(words[i:i + k]) for i in range(len(words) - k + 1)}
 
 
@@ -419,11 +419,13 @@ def near_duplicate(a: str, b: str, overlap: float = 0.7) -> bool:
             or bool(_runs(a) & _runs(b)))
 
 
-def distinct_texts(texts: Sequence[str], overlap: float = 0.7) -> list[int]:
+def distinct_texts(texts: Sequence[str], overlap: float = 0.7, limit: int | None = None) -> list[int]:
     """Positions of the texts to keep, in order, dropping every near duplicate (:func:`near_duplicate`) of an
-    earlier kept one."""
+    earlier kept one; with ``limit``, stop once that many are kept (the rest is not compared)."""
     kept: list[int] = []
     for i, t in enumerate(texts):
+        if limit is not None and len(kept) >= limit:
+            break
         if not any(near_duplicate(t, texts[j], overlap) for j in kept):
             kept.append(i)
     return kept
