@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import pytest
 
@@ -99,7 +99,7 @@ def served(browser):
     proc, url = _start(port)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    state = {"url": url, "port": port, "remote": [], "errors": [], "page": page, "proc": proc}
+    state = {"url": url, "port": port, "remote": [], "errors": [], "page": page, "proc": proc, "bundles": []}
 
     def route(r):
         if urlparse(r.request.url).hostname in LOCAL_HOSTS:
@@ -111,6 +111,7 @@ def served(browser):
     try:
         page.route("**/*", route)
         page.on("pageerror", lambda e: state["errors"].append(str(e)))
+        page.on("request", lambda r: state["bundles"].append(r.url) if "/voila/files/" in r.url else None)
         page.goto(url, wait_until="load", timeout=60000)
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot svg.main-svg').length >= 6"
                                " && /verbatims/.test(document.body.innerText)", timeout=120000)
@@ -155,10 +156,7 @@ def test_cra_explore_serves_a_working_page_offline(served):
     n_after = int(re.search(r"n = (\d+) of", after["verbatims"]).group(1))
     assert 0 < n_after < n_before, (n_before, n_after)
     assert served["remote"] == [], f"requests left 127.0.0.1: {served['remote']}"
-    # anywidget logs "Failed to initialize model." twice on load although every view draws (asserted above and in
-    # test_initial_views_are_drawn); its cause is not known yet. Any other page error fails the test.
-    others = [e for e in served["errors"] if "[anywidget] Failed to initialize model" not in e]
-    assert not others, others
+    assert not served["errors"], served["errors"]  # "[anywidget] Failed to initialize model." included
     print(f"explorer drawn in the browser {served['ready_s']:.1f} s after `cra explore` started")
 
 
@@ -188,6 +186,56 @@ def test_clicking_a_need_in_the_tree_filters_by_it(served):
     assert 0 < n_after < n_before, (n_before, n_after)
     chosen = page.get_by_label("Need (tree)", exact=True)
     assert len(chosen.evaluate("s => Array.from(s.selectedOptions).map(o => o.value)")) == 1
+
+
+def _bundle_url(served) -> str:
+    import importlib.metadata
+
+    return f"http://127.0.0.1:{served['port']}/voila/files/plotly-widget-{importlib.metadata.version('plotly')}.js"
+
+
+@pytest.mark.browser
+def test_the_figures_share_one_served_widget_bundle(served):
+    """plotly's widget code is fetched once, by address, from the explorer's own server; no other file is served."""
+    import urllib.error
+    import urllib.request
+
+    assert served["bundles"] == [_bundle_url(served)], served["bundles"]
+    with urllib.request.urlopen(served["bundles"][0], timeout=30) as r:
+        assert r.status == 200 and "javascript" in r.headers["Content-Type"]
+        assert len(r.read()) > 1_000_000
+    with pytest.raises(urllib.error.HTTPError) as denied:
+        urllib.request.urlopen(f"http://127.0.0.1:{served['port']}/voila/files/{quote(serve.NOTEBOOK)}", timeout=30)
+    assert denied.value.code == 403
+
+
+@pytest.mark.browser
+def test_every_figure_redraws_on_a_slow_computer(served, browser):
+    """With the browser's CPU slowed 8 times, every figure still starts and follows a filter change.
+
+    When each figure carried plotly's 5 MB bundle as text, the page compiled it
+    once per figure; on a slow or busy computer some took longer than the 2 s
+    anywidget allows, logged "[anywidget] Failed to initialize model." and
+    never redrew again (3 of 3 runs at this slowdown, 2026-12-03).
+    """
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 8})
+        page.goto(served["url"], wait_until="load", timeout=90000)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot svg.main-svg').length >= 6"
+                               " && /verbatims/.test(document.body.innerText)", timeout=180000)
+        page.wait_for_timeout(3000)
+        before = page.evaluate(STATE_JS)
+        account = page.get_by_label("Account", exact=True)
+        account.select_option(account.locator("option").nth(1).get_attribute("value"))
+        page.wait_for_function(f"() => ({STATE_JS})().svgs.every((s, i) => s !== {json.dumps(before['svgs'])}[i])",
+                               timeout=120000)
+    finally:
+        context.close()
+    assert not errors, errors
 
 
 @pytest.mark.browser

@@ -14,6 +14,7 @@ import gc
 import json
 import textwrap
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 import ipywidgets as W
@@ -104,6 +105,32 @@ def update_figure(widget: go.FigureWidget, fig: go.Figure) -> None:
         widget.add_traces(list(fig.data))
 
 
+@lru_cache(maxsize=4)
+def _widget_class(esm_url: str) -> type:
+    """``FigureWidget`` whose front-end module is read from ``esm_url`` (one subclass per address)."""
+    return type("ExplorerFigureWidget", (go.FigureWidget,), {"_esm": esm_url, "__module__": __name__})
+
+
+def figure_widget(fig: go.Figure, esm_url: str | None = None) -> go.FigureWidget:
+    """A ``FigureWidget`` of ``fig``; with ``esm_url`` its front-end code is imported from that address.
+
+    By default every ``FigureWidget`` carries plotly's whole front-end
+    bundle (about 5 MB) as text, and the page compiles it once per figure.
+    anywidget gives each widget 2 s to be ready and otherwise logs
+    "[anywidget] Failed to initialize model."; a figure whose model failed
+    is drawn once and then ignores every update. With an ``http(s)``
+    address (``cra explore`` serves the bundle beside its notebook) the
+    browser fetches and compiles the module once, and the figures share it.
+
+    Examples
+    --------
+    >>> w = figure_widget(go.Figure(), "http://127.0.0.1:8866/voila/files/plotly-widget.js")
+    >>> w._esm, type(w).__name__
+    ('http://127.0.0.1:8866/voila/files/plotly-widget.js', 'ExplorerFigureWidget')
+    """
+    return (_widget_class(esm_url) if esm_url else go.FigureWidget)(fig)
+
+
 def view_counts(v: Views) -> dict[str, str]:
     """The "n = …" line of each figure."""
     n_resp, n_acc = v.n_respondents, v.n_accounts
@@ -154,7 +181,8 @@ class Explorer:
     """
 
     def __init__(self, a: Assessment, tree: object | None = None, config: Config | None = None,
-                 out_dir: str | Path | None = None, sentiment_method: str = "auto", build_tree: bool = True) -> None:
+                 out_dir: str | Path | None = None, sentiment_method: str = "auto", build_tree: bool = True,
+                 widget_esm: str | None = None) -> None:
         if config is not None:
             a = Assessment(a.tables, config, a.source, notes=a.notes, absent=a.absent)
         self.a = a
@@ -168,7 +196,7 @@ class Explorer:
         self._syncing = False
         # Each FigureWidget is built from its first figure: changes made before the page draws it never reach the page.
         self.views = self.model.views(self.filters)
-        self.figures = {name: go.FigureWidget(fig) for name, fig in figures_of(self.views, a).items()}
+        self.figures = {name: figure_widget(fig, widget_esm) for name, fig in figures_of(self.views, a).items()}
         self.counts = {name: W.HTML() for name in FIGURE_NAMES}
         self._build_controls()
         self._build_outputs()
@@ -330,7 +358,8 @@ def _build_tree(a: Assessment) -> tuple[object | None, str]:
 
 
 def build_explorer(a: Assessment, tree: object | None = None, config: Config | None = None, *,
-                   out_dir: str | Path | None = None, sentiment_method: str = "auto", build_tree: bool = True) -> Explorer:
+                   out_dir: str | Path | None = None, sentiment_method: str = "auto", build_tree: bool = True,
+                   widget_esm: str | None = None) -> Explorer:
     """The interactive explorer of an assessment.
 
     Parameters
@@ -352,6 +381,10 @@ def build_explorer(a: Assessment, tree: object | None = None, config: Config | N
         the tree did not classify.
     build_tree
         Build the needs tree when ``tree`` is not given.
+    widget_esm
+        Address (``http://…``) of plotly's widget bundle for the figures to
+        import, instead of each carrying it (see :func:`figure_widget`);
+        ``cra explore`` passes the copy it serves.
 
     Returns
     -------
@@ -359,7 +392,9 @@ def build_explorer(a: Assessment, tree: object | None = None, config: Config | N
         Show ``explorer.widget``; ``explorer.set_filters(Filters(...))``
         changes the selection, ``explorer.figures`` holds the figure widgets.
     """
-    return Explorer(a, tree, config, out_dir=out_dir, sentiment_method=sentiment_method, build_tree=build_tree)
+    return Explorer(a, tree, config, out_dir=out_dir, sentiment_method=sentiment_method, build_tree=build_tree,
+                    widget_esm=widget_esm)
 
 
-__all__ = ["EXPORT_DIR", "FIGURE_NAMES", "Explorer", "build_explorer", "figures_of", "update_figure", "verbatims_html"]
+__all__ = ["EXPORT_DIR", "FIGURE_NAMES", "Explorer", "build_explorer", "figure_widget", "figures_of", "update_figure",
+           "verbatims_html"]

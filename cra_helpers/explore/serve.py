@@ -44,6 +44,9 @@ ENV_CONFIG = "CRA_EXPLORE_CONFIG"
 ENV_OUT = "CRA_EXPLORE_OUT"
 """Environment variable holding the folder the export buttons write ``explore_exports/`` into."""
 
+ENV_ESM = "CRA_EXPLORE_ESM"
+"""Environment variable holding the address of the plotly widget bundle the page imports (empty: none served)."""
+
 TEMPLATE = "cra-offline"
 """Name of the Voilà template written by :func:`offline_template`."""
 
@@ -57,7 +60,8 @@ _CELLS = (
     "from cra_helpers.loader import load_assessment\n"
     f"config = load_config(os.environ.get({ENV_CONFIG!r}) or None)\n"
     f"a = load_assessment(os.environ[{ENV_DATA!r}], config=config)",
-    f"build_explorer(a, config=config, out_dir=os.environ.get({ENV_OUT!r}) or None).widget",
+    f"build_explorer(a, config=config, out_dir=os.environ.get({ENV_OUT!r}) or None,\n"
+    f"               widget_esm=os.environ.get({ENV_ESM!r}) or None).widget",
 )
 
 
@@ -133,6 +137,27 @@ def offline_template(root: Path) -> Path:
     return folder
 
 
+def widget_bundle(folder: Path) -> Path | None:
+    """Copy plotly's front-end widget bundle into ``folder`` (named by plotly's version); ``None`` if not installed.
+
+    Voilà serves it from ``/voila/files/``, so the figures of the page import
+    it by address, once, instead of each carrying it as text
+    (:func:`cra_helpers.explore.app.figure_widget`).
+    """
+    import importlib.metadata
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    source = Path(list(spec.submodule_search_locations)[0]) / "package_data" / "widgetbundle.js"
+    if not source.is_file():
+        return None
+    target = folder / f"plotly-widget-{importlib.metadata.version('plotly')}.js"
+    shutil.copyfile(source, target)
+    return target
+
+
 def start_command(data: str | Path | None = None, config_path: str | Path | None = None) -> str:
     """The shell command that starts the live explorer on ``data`` (and ``config_path``).
 
@@ -183,10 +208,15 @@ def _check_inputs(data: Path | None, config_path: Path | None) -> tuple[Path, Pa
     return data, config_path, config.pipeline.kernel_name
 
 
-def _voila_command(notebook: Path, port: int, token: str, debug: bool) -> list[str]:
+def _voila_command(notebook: Path, port: int, token: str, debug: bool, bundle: Path | None = None) -> list[str]:
+    """Voilà's command line; with ``bundle`` that file alone is served from ``/voila/files/`` (no other file is)."""
+    import re
+
+    served = [re.escape(bundle.name)] if bundle is not None else []
     return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={HOST}",
             f"--token={token}", f"--template={TEMPLATE}", "--theme=light",
-            f"--show_tracebacks={debug}", "--Voila.open_browser=False"]
+            f"--show_tracebacks={debug}", "--Voila.open_browser=False",
+            f"--VoilaConfiguration.file_allowlist={served!r}"]
 
 
 def _wait_until_listening(proc: subprocess.Popen, port: int, log: Path, timeout: float) -> None:
@@ -244,12 +274,15 @@ def start(data: Path | None = None, config_path: Path | None = None, port: int |
     notebook = workdir / NOTEBOOK
     nbformat.write(explorer_notebook(kernel), str(notebook))
     offline_template(workdir / "share")
+    bundle = widget_bundle(workdir)
     token = secrets.token_urlsafe(24)
-    env = dict(os.environ, **{ENV_DATA: str(data), ENV_CONFIG: str(config_path or ""), ENV_OUT: str(Path.cwd())})
+    esm = f"http://{HOST}:{port}/voila/files/{bundle.name}" if bundle is not None else ""
+    env = dict(os.environ, **{ENV_DATA: str(data), ENV_CONFIG: str(config_path or ""), ENV_OUT: str(Path.cwd()),
+                              ENV_ESM: esm})
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(workdir / "share"), os.environ.get("JUPYTER_PATH", "")) if p)
     log = workdir / "voila.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(_voila_command(notebook, port, token, debug), cwd=workdir, env=env, stdout=out,
+        proc = subprocess.Popen(_voila_command(notebook, port, token, debug, bundle), cwd=workdir, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         _wait_until_listening(proc, port, log, timeout)
