@@ -374,6 +374,21 @@ def test_phrase_labels_by_hand():
     assert got[1].lower() in " ".join(texts[2:]).lower() and "invoices" in got[1].lower()
 
 
+def test_no_label_starts_or_ends_on_a_contracted_stop_word(sample):
+    """"Copy of the results when you're" and "There's a board meeting" were labels of the sample; negations stay."""
+    from cra_helpers.needs_tree.labels import _token_terms
+    from cra_helpers.needs_tree.text import make_tokenizer
+
+    tok = make_tokenizer()
+    assert _token_terms(["you're", "There’s", "it's", "we've", "I'm", "don't", "Kestrel's", "results"], tok, {}) == [
+        None, None, None, None, None, "don't", "kestrel", "result"]
+    _, tree, _, _ = sample
+    for label in tree.nodes["label"]:
+        words = label.lower().replace("’", "'").split()
+        for w in (words[0], words[-1]):
+            assert not ("'" in w and w.split("'")[0] in tok.stop_words), label
+
+
 def test_sample_planted_latent_needs_are_reported_as_latent(sample):
     _, tree, truth, planted = sample
     v = tree.placed.set_index(S.VERBATIM_ID)

@@ -274,12 +274,18 @@ _LENGTH_FACTOR = {2: 0.8, 3: 1.0, 4: 1.0, 5: 1.0, 6: 0.93, 7: 0.86}
 
 
 def _token_terms(tokens: list[str], tokenizer: Tokenizer, cache: dict[str, str | None]) -> list[str | None]:
-    """Stem of each whitespace token when it is a content word, else ``None``."""
+    """Stem of each whitespace token when it is a content word, else ``None``.
+
+    A contraction of a stop word ("you're", "there's", "it's", "we've") is no
+    content word here, so that no label starts or ends on one ("Copy of the
+    results when you're"); negations ("don't") and possessives ("Kestrel's") are.
+    """
     out = []
     for t in tokens:
         if t not in cache:
             words = tokenizer.words(t)
-            cache[t] = tokenizer.stems(words)[0] if len(words) == 1 else None
+            base = words[0].split("'")[0] if len(words) == 1 and "'" in words[0] else ""
+            cache[t] = tokenizer.stems(words)[0] if len(words) == 1 and base not in tokenizer.stop_words else None
         out.append(cache[t])
     return out
 
