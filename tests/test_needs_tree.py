@@ -374,6 +374,35 @@ def test_phrase_labels_by_hand():
     assert got[1].lower() in " ".join(texts[2:]).lower() and "invoices" in got[1].lower()
 
 
+def test_a_node_of_praise_is_not_named_by_its_complaint():
+    from cra_helpers.needs_tree.labels import phrase_labels
+    from cra_helpers.needs_tree.text import count_terms, make_tokenizer
+
+    texts = ["Your application engineers really know our process.", "The application engineers know the process well.",
+             "Application engineers never understand our process, they never visit.", "Invoices are always correct.",
+             "Correct invoices, every month."]
+    tok = make_tokenizer()
+    c = count_terms(texts, tok)
+    nodes, fit = np.array([0, 0, 0, 1, 1]), np.array([0.5, 0.5, 1.0, 1.0, 1.0])  # the complaint is the most central
+    tone, scores = ["positive", "positive", "negative", "neutral", "neutral"], np.array([0.8, 0.7, -0.8, 0.0, 0.0])
+    blind = phrase_labels(nodes, 2, c.terms, c, texts, fit, tok, ["x", "y"])
+    told = phrase_labels(nodes, 2, c.terms, c, texts, fit, tok, ["x", "y"], tone=tone, scores=scores)
+    assert blind[0].lower() in texts[2].lower()  # without the tone the complaint names the node
+    assert told[0].lower() in " ".join(texts[:2]).lower() and told[1] == blind[1]
+
+
+def test_sample_labels_agree_with_the_tone_of_their_node(sample):
+    """No label of the sample comes from a remark whose class is the opposite of its node's mean sentiment."""
+    _, tree, _, _ = sample
+    v = tree.placed
+    for r in tree.nodes.itertuples():
+        members = v[v[r.level] == r.node_id]
+        source = members[members["text"].str.lower().str.contains(r.label.lower(), regex=False)]
+        against = {"positive": "negative", "negative": "positive"}.get(
+            "positive" if r.sentiment >= 0.05 else ("negative" if r.sentiment <= -0.05 else ""))
+        assert (source["sentiment_class"] != against).any(), (r.node_id, r.label, r.sentiment)
+
+
 def test_no_label_starts_or_ends_on_a_contracted_stop_word(sample):
     """"Copy of the results when you're" and "There's a board meeting" were labels of the sample; negations stay."""
     from cra_helpers.needs_tree.labels import _token_terms

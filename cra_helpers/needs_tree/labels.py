@@ -315,7 +315,8 @@ def _windows(text: str, tokenizer: Tokenizer, cache: dict[str, str | None], min_
 
 def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: TermCounts, texts: Sequence[str],
                   fit: np.ndarray, tokenizer: Tokenizer, fallback: Sequence[str], min_words: int = 2, max_words: int = 7,
-                  per_node: int = 25, min_df: int = 2, top_terms: int = 15) -> list[str]:
+                  per_node: int = 25, min_df: int = 2, top_terms: int = 15, tone: Sequence[str] | None = None,
+                  scores: np.ndarray | None = None) -> list[str]:
     """A short phrase in the customers' own words naming each node (2–7 words, unique within the level).
 
     For each node the candidates are the clause windows of ``min_words`` to ``max_words`` words of its
@@ -325,7 +326,10 @@ def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: 
     3–5 words. The best window not already used by another node of the level wins, first letter capitalised
     (then a window that does not start and end on such words, then the opening words of the most central
     remark); a node with no candidate at all keeps its keyword label (``fallback``). Every label is thus a
-    phrase that appears word for word in one of the node's remarks.
+    phrase that appears word for word in one of the node's remarks. With ``tone`` and ``scores``, a remark
+    whose class is the opposite of the node's mean sentiment (beyond ±0.05) gives a label only when no other
+    remark can: a node that customers mostly praise is not named by its one complaint ("Application
+    engineers don't understand" over a node of praise for them).
 
     Parameters
     ----------
@@ -335,18 +339,13 @@ def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: 
         Term counts of each row (columns of ``counts``), and the term counts' names.
     texts, fit
         Raw text of each row, and its cosine similarity to its node's centroid (``representative``).
-    tokenizer
-        The tokenizer ``counts`` was built with.
-    fallback
-        Keyword label of each node, used when no phrase qualifies.
-    min_words, max_words
-        Phrase length bounds, in words.
-    per_node
-        Central remarks searched per node.
-    min_df
-        Terms used by fewer rows carry no weight (typos).
-    top_terms
-        A phrase must start and end on one of the node's ``top_terms`` most distinctive words.
+    tokenizer, fallback
+        The tokenizer ``counts`` was built with; the keyword label of each node, used when no phrase qualifies.
+    min_words, max_words, per_node, min_df, top_terms
+        Phrase length bounds (words); central remarks searched per node; terms used by fewer rows carry no
+        weight (typos); a phrase must start and end on one of the node's ``top_terms`` most distinctive words.
+    tone, scores
+        Optional class (``negative`` / ``neutral`` / ``positive``) and sentiment score (−1…1) of each row.
 
     Returns
     -------
@@ -368,10 +367,22 @@ def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: 
     if row_terms.shape[1] == 0 or k == 0:
         return list(fallback)
     weights, column, members = _phrase_setup(labels, k, row_terms, counts, fit, min_df, per_node)
+    against = _against_node(labels, k, tone, scores)
     cache: dict[str, str | None] = {}
     ranked = [_phrase_candidates(weights.getrow(c), column, members[c], texts, fit, tokenizer, cache, min_words,
-                                 max_words, top_terms) for c in range(k)]
+                                 max_words, top_terms, against) for c in range(k)]
     return _unique_labels(ranked, fallback)
+
+
+def _against_node(labels: np.ndarray, k: int, tone: Sequence[str] | None, scores: np.ndarray | None) -> np.ndarray:
+    """Whether each row's class is the opposite of its node's mean sentiment (all false without tone and scores)."""
+    if tone is None or scores is None or not len(labels):
+        return np.zeros(len(labels), dtype=bool)
+    scores = np.asarray(scores, dtype=float)
+    mean = np.bincount(labels, weights=scores, minlength=k) / np.maximum(np.bincount(labels, minlength=k), 1)
+    node = mean[labels]
+    tone = np.asarray(tone, dtype=object)
+    return ((tone == "negative") & (node >= POSITIVE_AT)) | ((tone == "positive") & (node <= NEGATIVE_AT))
 
 
 def _phrase_setup(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: TermCounts, fit: np.ndarray,
@@ -389,8 +400,9 @@ def _phrase_setup(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: 
 
 def _phrase_candidates(row: sp.csr_matrix, column: dict[str, int], members: np.ndarray, texts: Sequence[str],
                        fit: np.ndarray, tokenizer: Tokenizer, cache: dict[str, str | None], min_words: int,
-                       max_words: int, top_terms: int) -> list[tuple[int, float, str]]:
-    """One node's candidate phrases as ``(tier, -score, phrase)``, best first (see :func:`phrase_labels`)."""
+                       max_words: int, top_terms: int, against: np.ndarray) -> list[tuple[int, float, str]]:
+    """One node's candidate phrases as ``(tier, -score, phrase)``, best first (see :func:`phrase_labels`); the
+    phrases of a remark ``against`` its node's tone come after every other remark's (three tiers later)."""
     w = dict(zip(row.indices.tolist(), row.data.tolist()))
     top = set(row.indices[np.argsort(-row.data, kind="stable")[:top_terms]].tolist())
     cands: dict[str, tuple[int, float, str]] = {}
@@ -398,7 +410,7 @@ def _phrase_candidates(row: sp.csr_matrix, column: dict[str, int], members: np.n
         centrality = max(float(fit[i]), 0.05)
         for phrase, terms, n, edges in _windows(str(texts[i]), tokenizer, cache, min_words, max_words):
             # Best: a phrase that starts and ends on words that mark this node; else any phrase with its terms.
-            tier = 0 if all(column.get(e, -1) in top for e in edges) else 1
+            tier = (0 if all(column.get(e, -1) in top for e in edges) else 1) + 3 * int(against[i])
             score = sum(w.get(column.get(t, -1), 0.0) for t in terms) * centrality * _LENGTH_FACTOR[n]
             key = phrase.lower()
             if score > 0 and (tier, -score) < cands.get(key, (2, 0.0, ""))[:2]:
@@ -406,7 +418,7 @@ def _phrase_candidates(row: sp.csr_matrix, column: dict[str, int], members: np.n
     for i in members:  # last resort: the opening words of the most central remark
         words = _CLAUSE_SPLIT.split(str(texts[i]))[0].split()[:max_words]
         if len(words) >= min_words:
-            cands.setdefault(" ".join(words).lower(), (2, 0.0, " ".join(words).strip(",'’")))
+            cands.setdefault(" ".join(words).lower(), (2 + 3 * int(against[i]), 0.0, " ".join(words).strip(",'’")))
     return sorted(cands.values())
 
 

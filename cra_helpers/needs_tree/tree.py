@@ -346,7 +346,8 @@ def _level_nodes(level: str, rows: _Rows, structure: Structure, rep: _Representa
     k = len(node_list)
     keyword_labels, terms = node_labels(code, k, rows.terms, rep.counts, n_terms=settings.label_terms)
     lvl_fit, quotes = representative(rows.x, code, k, rows.eligible, settings.quotes_per_node, rows.text)
-    auto_labels = phrase_labels(code, k, rows.terms, rep.counts, rows.text, lvl_fit, rep.tokenizer, keyword_labels)
+    auto_labels = phrase_labels(code, k, rows.terms, rep.counts, rows.text, lvl_fit, rep.tokenizer, keyword_labels,
+                                tone=rows.tone, scores=rows.sentiment)
     sums = np.asarray(membership(code, k).T @ rows.x, dtype=np.float64)
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     cents = sums / np.where(norms > 0, norms, 1.0)
