@@ -80,6 +80,12 @@ _NEGATIVE_CUES = [
     r"\bnot\s+(?:attractive|acceptable|good\s+enough|convincing|up\s+to\s+date)\b",
     r"\b(?:haven't|hasn't|have\s+not|has\s+not)\s+(?:been\s+)?(?:improved|updated)\b",
     r"\bwaited\s+(?:for\s+)?(?:over\s+|more\s+than\s+)?(?:\S+\s+)?(?:weeks|months)\b",
+    # a part that does not last: shorter life, or wear and failure sooner than rated or expected ("lead times are
+    # shorter than …" is praise, so only the life of a part counts here)
+    r"\b(?:life\s?time|service\s+life|(?:useful|product|tool|part|bearing|seal)\s+life)\s+(?:is|was|are|were)\s+"
+    r"(?:much\s+|far\s+|a\s+lot\s+|way\s+|even\s+)?(?:shorter|less)\s+th[ae]n\b",
+    r"\b(?:wears?|wearing|wore)\s+out\s+(?:much\s+|far\s+|a\s+lot\s+|way\s+)?(?:faster|sooner|earlier|quicker)\s+th[ae]n\b",
+    r"\bfail(?:s|ed|ing)?\s+(?:much\s+|far\s+|a\s+lot\s+|way\s+)?(?:faster|sooner|earlier)\s+th[ae]n\b",
     r"\b(?:days|hours),?\s+not\s+(?:weeks|months|days)\b",
 ]
 # Middling and factual supplier talk: benchmarks against other suppliers, "which is normal", "about average".

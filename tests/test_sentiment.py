@@ -87,13 +87,15 @@ def test_fallback_to_vader_is_named(monkeypatch):
 def test_rule_layer_hears_complaints_and_negated_problems():
     neg = ["We are still waiting for an answer.", "We had to chase them for the invoice.", "Late again.",
            "The hotline never calls back.", "Nothing has improved since the audit.", "Nobody answers the phone.",
-           "Your promised date means nothing."]
+           "Your promised date means nothing.", "lifetime is shorter then the datasheet says",
+           "the roller bearings wear out much faster than we expected", "The seals fail sooner than the rated hours."]
     pos = ["No complaints at all.", "Never had a single problem with deliveries.", "Zero defects this year.",
            "We never have to chase you.", "Could not be better."]
-    other = ["We order twice a month.", "The delivery was late.", "Great people, but still waiting, no complaints."]
+    other = ["We order twice a month.", "The delivery was late.", "Great people, but still waiting, no complaints.",
+             "lead times are shorter than Varanta", "The lifetime is longer than the datasheet says."]
     assert sm.rule_polarity(neg).tolist() == [-1] * len(neg)
     assert sm.rule_polarity(pos).tolist() == [1] * len(pos)
-    assert sm.rule_polarity(other).tolist() == [0, 0, 0]
+    assert sm.rule_polarity(other).tolist() == [0] * len(other)
 
 
 def _block_cosines(a: np.ndarray, b: np.ndarray, width: int = 384) -> np.ndarray:
