@@ -384,9 +384,10 @@ def test_a_node_of_praise_is_not_named_by_its_complaint():
     tok = make_tokenizer()
     c = count_terms(texts, tok)
     nodes, fit = np.array([0, 0, 0, 1, 1]), np.array([0.5, 0.5, 1.0, 1.0, 1.0])  # the complaint is the most central
-    tone, scores = ["positive", "positive", "negative", "neutral", "neutral"], np.array([0.8, 0.7, -0.8, 0.0, 0.0])
+    tone = ["positive", "positive", "negative", "neutral", "neutral"]
+    node_sentiment = np.array([(0.8 + 0.7 - 0.8) / 3, 0.0])  # mean score of each node
     blind = phrase_labels(nodes, 2, c.terms, c, texts, fit, tok, ["x", "y"])
-    told = phrase_labels(nodes, 2, c.terms, c, texts, fit, tok, ["x", "y"], tone=tone, scores=scores)
+    told = phrase_labels(nodes, 2, c.terms, c, texts, fit, tok, ["x", "y"], tone=tone, node_sentiment=node_sentiment)
     assert blind[0].lower() in texts[2].lower()  # without the tone the complaint names the node
     assert told[0].lower() in " ".join(texts[:2]).lower() and told[1] == blind[1]
 

@@ -316,7 +316,7 @@ def _windows(text: str, tokenizer: Tokenizer, cache: dict[str, str | None], min_
 def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: TermCounts, texts: Sequence[str],
                   fit: np.ndarray, tokenizer: Tokenizer, fallback: Sequence[str], min_words: int = 2, max_words: int = 7,
                   per_node: int = 25, min_df: int = 2, top_terms: int = 15, tone: Sequence[str] | None = None,
-                  scores: np.ndarray | None = None) -> list[str]:
+                  node_sentiment: np.ndarray | None = None) -> list[str]:
     """A short phrase in the customers' own words naming each node (2–7 words, unique within the level).
 
     For each node the candidates are the clause windows of ``min_words`` to ``max_words`` words of its
@@ -326,7 +326,7 @@ def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: 
     3–5 words. The best window not already used by another node of the level wins, first letter capitalised
     (then a window that does not start and end on such words, then the opening words of the most central
     remark); a node with no candidate at all keeps its keyword label (``fallback``). Every label is thus a
-    phrase that appears word for word in one of the node's remarks. With ``tone`` and ``scores``, a remark
+    phrase that appears word for word in one of the node's remarks. With ``tone`` and ``node_sentiment``, a remark
     whose class is the opposite of the node's mean sentiment (beyond ±0.05) gives a label only when no other
     remark can: a node that customers mostly praise is not named by its one complaint ("Application
     engineers don't understand" over a node of praise for them).
@@ -344,8 +344,9 @@ def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: 
     min_words, max_words, per_node, min_df, top_terms
         Phrase length bounds (words); central remarks searched per node; terms used by fewer rows carry no
         weight (typos); a phrase must start and end on one of the node's ``top_terms`` most distinctive words.
-    tone, scores
-        Optional class (``negative`` / ``neutral`` / ``positive``) and sentiment score (−1…1) of each row.
+    tone, node_sentiment
+        Optional class (``negative`` / ``neutral`` / ``positive``) of each row, and mean sentiment score (−1…1) of
+        each node.
 
     Returns
     -------
@@ -367,20 +368,18 @@ def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: 
     if row_terms.shape[1] == 0 or k == 0:
         return list(fallback)
     weights, column, members = _phrase_setup(labels, k, row_terms, counts, fit, min_df, per_node)
-    against = _against_node(labels, k, tone, scores)
+    against = _against_node(labels, tone, node_sentiment)
     cache: dict[str, str | None] = {}
     ranked = [_phrase_candidates(weights.getrow(c), column, members[c], texts, fit, tokenizer, cache, min_words,
                                  max_words, top_terms, against) for c in range(k)]
     return _unique_labels(ranked, fallback)
 
 
-def _against_node(labels: np.ndarray, k: int, tone: Sequence[str] | None, scores: np.ndarray | None) -> np.ndarray:
-    """Whether each row's class is the opposite of its node's mean sentiment (all false without tone and scores)."""
-    if tone is None or scores is None or not len(labels):
+def _against_node(labels: np.ndarray, tone: Sequence[str] | None, node_sentiment: np.ndarray | None) -> np.ndarray:
+    """Whether each row's class is the opposite of its node's mean sentiment (all false without both)."""
+    if tone is None or node_sentiment is None or not len(labels):
         return np.zeros(len(labels), dtype=bool)
-    scores = np.asarray(scores, dtype=float)
-    mean = np.bincount(labels, weights=scores, minlength=k) / np.maximum(np.bincount(labels, minlength=k), 1)
-    node = mean[labels]
+    node = np.asarray(node_sentiment, dtype=float)[labels]
     tone = np.asarray(tone, dtype=object)
     return ((tone == "negative") & (node >= POSITIVE_AT)) | ((tone == "positive") & (node <= NEGATIVE_AT))
 

@@ -37,6 +37,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from .. import schema as S
+from ..redact import fold
 
 STATUS_OK = "ok"
 STATUS_DUPLICATE = "duplicate"
@@ -378,8 +379,6 @@ _QUOTE_TOKEN = re.compile(r"[a-z0-9]+")
 
 def quote_tokens(text: str) -> set[str]:
     """The set of word tokens of a remark: lower case, accents and punctuation removed."""
-    from ..redact import fold
-
     return set(_QUOTE_TOKEN.findall(fold(text)))
 
 
@@ -389,8 +388,6 @@ duplicates: the same clause with another lead-in or tail."""
 
 
 def _runs(text: str, k: int = SHARED_RUN_WORDS) -> set[tuple[str, ...]]:
-    from ..redact import fold
-
     words = _QUOTE_TOKEN.findall(fold(text))
     return {tuple(words[i:i + k]) for i in range(len(words) - k + 1)}
 
