@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 KERNEL := cra-workbench
 
-.PHONY: demo test lab env kernel reveal system-deps clean
+.PHONY: demo test lab env kernel reveal system-deps demo-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,22 +38,30 @@ kernel: $(STAMP)
 	@$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "CRA Workbench" >/dev/null
 	@echo "Kernel '$(KERNEL)' registered in $(VENV)"
 
-# Debian's Chromium (browser tests; its own browser download would fail offline)
-# and LibreOffice Calc (the action-plan workbook must open in it).
-SYSTEM_PACKAGES := chromium libreoffice-calc
-system-deps:
+# Debian's Chromium (browser tests, and the chart images of the workshop decks;
+# kaleido's own browser download would fail offline) and LibreOffice Calc (the
+# action-plan workbook must open in it). `make demo` needs Chromium only.
+define need_system
 	@missing=""; \
-	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
-	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc"; \
+	for pair in $(1); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "Tests need:$$missing — sudo apt-get install$$missing"; exit 1; \
+	    echo "$(2):$$missing — sudo apt-get install$$missing"; $(3); \
 	  fi; \
 	fi
+endef
 
-demo: env
+system-deps:
+	$(call need_system,chromium:chromium soffice:libreoffice-calc,Tests need,exit 1)
+
+demo-deps:
+	$(call need_system,chromium:chromium,The workshop decks need,true)
+
+demo: env demo-deps
 	$(BIN)/cra run
 	# The planning step on one key account: guides, letters, schedule, capture workbook.
 	$(BIN)/cra plan --account A012
