@@ -110,3 +110,48 @@ def test_near_duplicate_rule():
                           "Good. So dimensions are reliable, consistently witihn tolerance, our inspection waves them through.")
     assert not near_duplicate("Lead times are far too long.", "Delivery dates are far too often wrong.")
     assert not near_duplicate("The hotline answers quickly.", "The invoices are always right.")
+
+
+def _shown_quote_ids(table) -> list[tuple[str, str]]:
+    """(need name, verbatim id) of every quote the GAP words show, both sides."""
+    out = []
+    for r in table.itertuples():
+        ids = [i for i in str(r.quote_ids).split(";") if i and i != "nan"]
+        if isinstance(r.other_side_quote_id, str) and r.other_side_quote_id:
+            ids.append(r.other_side_quote_id)
+        out += [(r.need, i) for i in ids]
+    return out
+
+
+def test_quotes_beside_a_need_are_about_that_need(words):
+    """By the planted truth: no small talk beside a rated need, and nearly every quote is about its need.
+
+    Before unsure matches (2026-12-03) the sample quoted "my successor starts in January" beside proactive
+    communication and four remarks on batch-to-batch consistency beside contract flexibility: 66 of 80 quotes
+    were about their need; with them 71 of 80."""
+    _, table, _ = words
+    truth = pd.read_csv(paths.sample_dir() / "verbatim_truth.csv", dtype=str).set_index("verbatim_id")["secondary"]
+    shown = _shown_quote_ids(table)
+    assert len(shown) >= 60
+    assert not [(n, i) for n, i in shown if truth[i] == "Off-topic"]
+    assert sum(truth[i] == n for n, i in shown) / len(shown) >= 0.85
+
+
+def test_unsure_matches_are_evidence_of_no_need(words, sample):
+    tree, table, _ = words
+    floor = sample.config.needs_tree.latent.match_similarity
+    t = tree.nodes[tree.nodes["level"] == "tertiary"]
+    unsure = nt.unsure_matches(tree)
+    assert len(unsure) >= 3 and (unsure["similarity"] < floor).all()
+    assert set(unsure["node_id"]) == set(t.loc[t["match"] == "unsure", "node_id"])
+    assert t.loc[t["match"] == "unsure", "need_id"].isna().all() and not t.loc[t["match"] == "unsure", "latent"].any()
+    # every sure automatic match is at least the floor close, and no quote comes from an unsure node
+    matched = t[(t["match"] == "auto") & t["need_id"].notna()]
+    assert (matched["similarity"] >= floor).all()
+    node_of = tree.placed.set_index("verbatim_id")["tertiary"]
+    assert not {node_of[i] for _, i in _shown_quote_ids(table)} & set(unsure["node_id"])
+    # an upper node is latent only when every tertiary node below it is
+    placed = tree.placed
+    for r in tree.nodes[(tree.nodes["level"] != "tertiary") & tree.nodes["latent"].astype(bool)].itertuples():
+        below = set(placed.loc[placed[r.level] == r.node_id, "tertiary"])
+        assert t.set_index("node_id").loc[sorted(below), "latent"].all(), r.node_id

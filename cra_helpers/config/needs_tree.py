@@ -57,6 +57,7 @@ class NeedsTreeLatent(StrictModel):
     """Matching nodes to rated needs; latent needs."""
 
     min_similarity: float = Field(0.08, ge=-1, le=1)
+    match_similarity: float = Field(0.16, ge=-1, le=1)
     strong_similarity: float = Field(0.5, ge=-1, le=1)
     wish_share: float = Field(0.45, ge=0, le=1)
     wish_patterns: tuple[str, ...] = ()

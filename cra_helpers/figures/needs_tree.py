@@ -48,7 +48,7 @@ def tree_sunburst(nodes: pd.DataFrame, title: str = "Needs tree", max_depth: int
     nodes
         :func:`cra_helpers.needs_tree.node_table` (``node_id, level,
         parent_id, label, verbatims, sentiment, share_negative``, optional
-        ``need_name, latent, quotes``).
+        ``need_name, latent, match, quotes``).
     title
         Figure title.
     max_depth
@@ -58,9 +58,11 @@ def tree_sunburst(nodes: pd.DataFrame, title: str = "Needs tree", max_depth: int
     n = nodes
     need = n["need_name"] if "need_name" in n else pd.Series([None] * len(n), index=n.index)
     latent = n["latent"].astype(bool) if "latent" in n else pd.Series(False, index=n.index)
+    unsure = n["match"].eq("unsure") if "match" in n else pd.Series(False, index=n.index)
     covered = [
-        "latent need (no rated need covers it)" if lat else (f"rated need: {escape_html(nm)}" if isinstance(nm, str) and nm else "")
-        for lat, nm in zip(latent, need)
+        "latent need (no rated need covers it)" if lat else (f"rated need: {escape_html(nm)}" if isinstance(nm, str) and nm else
+                                                              "no rated need: the closest is too far to be sure" if un else "")
+        for lat, nm, un in zip(latent, need, unsure)
     ]
     hover = [
         f"<b>{escape_html(lbl)}</b> ({escape_html(nid)}, {escape_html(lv)})<br>{cnt:,} verbatims · sentiment {sen:+.2f}"

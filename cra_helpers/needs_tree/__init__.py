@@ -19,12 +19,12 @@ from .curation import Overrides, load_overrides, parse_overrides
 from .errors import BackendUnavailable, NeedsTreeError
 from .hierarchy import LEVELS
 from .results import (breakdown, latent_needs, need_evidence, node_table, plain_remarks, read_need_evidence,
-                      saturation_tables, too_thin, verbatim_table)
+                      saturation_tables, too_thin, unsure_matches, verbatim_table)
 from .saturation import saturation_note
 from .tree import NeedsTree, build_needs_tree, needs_tree
 
 __all__ = [
     "LEVELS", "BackendUnavailable", "NeedsTree", "NeedsTreeError", "Overrides", "breakdown", "build_needs_tree",
     "latent_needs", "load_overrides", "need_evidence", "needs_tree", "node_table", "parse_overrides", "read_need_evidence",
-    "plain_remarks", "saturation_note", "saturation_tables", "too_thin", "verbatim_table",
+    "plain_remarks", "saturation_note", "saturation_tables", "too_thin", "unsure_matches", "verbatim_table",
 ]

@@ -12,7 +12,7 @@ from .. import schema as S
 from ..safe import FORMULA_PREFIXES
 from .hierarchy import LEVELS
 from .labels import NEGATIVE_AT, POSITIVE_AT
-from .latent import REASON_ASKED
+from .latent import MATCH_UNSURE, REASON_ASKED
 from .saturation import SCOPE, saturation
 from .text import distinct_texts
 from .tree import COUNT, LABEL, LEVEL, NODE_ID, PARENT_ID, SENTIMENT, SHARE_NEGATIVE, NeedsTree
@@ -136,6 +136,35 @@ def _closest_need(tree: NeedsTree, tert: pd.DataFrame) -> str:
     nid = best.get("closest_need") if "closest_need" in best else None
     names = dict(zip(tree.needs[S.NEED_ID].astype(str), tree.needs[S.NEED_NAME].astype(str)))
     return names.get(str(nid), "") if nid else ""
+
+
+def unsure_matches(tree: NeedsTree) -> pd.DataFrame:
+    """Tertiary nodes matched to no rated need because even the closest one is too far to be sure.
+
+    A node is unsure when it is not latent and its closest rated need is below
+    ``needs_tree.latent.match_similarity`` (cosine; :mod:`.latent`). Its
+    remarks are counted and quoted beside no rated need until the analyst
+    confirms or corrects the match (``match: <need id>`` or ``match: none`` in
+    the curation file).
+
+    Returns
+    -------
+    DataFrame
+        ``node_id, label, verbatims, closest_need`` (name), ``similarity``
+        (cosine, −1…1), ``quote`` (the node's first quote); largest first.
+        Empty (with these columns) when every match is sure.
+    """
+    cols = ["node_id", "label", "verbatims", "closest_need", "similarity", "quote"]
+    n = tree.nodes
+    if "match" not in n:
+        return pd.DataFrame(columns=cols)
+    rows = n[(n[LEVEL] == "tertiary") & (n["match"] == MATCH_UNSURE)]
+    names = dict(zip(tree.needs[S.NEED_ID].astype(str), tree.needs[S.NEED_NAME].astype(str))) if len(tree.needs) else {}
+    out = pd.DataFrame({"node_id": rows[NODE_ID], "label": rows[LABEL], "verbatims": rows[COUNT].astype(int),
+                        "closest_need": rows["closest_need"].astype(str).map(names).fillna(""),
+                        "similarity": rows["similarity"].astype(float),
+                        "quote": rows["quotes"].fillna("").astype(str).str.split(" | ", regex=False).str[0]}, columns=cols)
+    return out.sort_values(["verbatims", "node_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 CLEAR_TONE = 0.5

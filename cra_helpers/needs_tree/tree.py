@@ -20,7 +20,7 @@ from .curation import LATENT, NONE, Overrides, Structure, apply, load_overrides
 from .errors import NeedsTreeError
 from .hierarchy import LEVELS, ClusterSettings, build_hierarchy
 from .labels import NEGATIVE_AT, POSITIVE_AT, SentimentJob, membership, node_labels, phrase_labels, representative
-from .latent import MATCH_AUTO, MATCH_CURATED, REASON_CURATED, match_tertiary, need_texts, wish_flags
+from .latent import MATCH_AUTO, MATCH_CURATED, MATCH_UNSURE, REASON_CURATED, match_tertiary, need_texts, wish_flags
 from .text import STATUS_OK, count_terms, make_tokenizer, prepare
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -434,7 +434,8 @@ def _automatic_match(nodes: pd.DataFrame, needs: pd.DataFrame, need_ids: list[st
     ter = out[out[LEVEL] == "tertiary"]
     cents = np.vstack([centroid_of[n] for n in ter[NODE_ID]]).astype(np.float32)
     share = (ter["wishes"] / ter[COUNT]).to_numpy(float)
-    m = match_tertiary(cents, need_vec, need_ids, share, lat.min_similarity, lat.strong_similarity, lat.wish_share)
+    m = match_tertiary(cents, need_vec, need_ids, share, lat.min_similarity, lat.strong_similarity, lat.wish_share,
+                       lat.match_similarity)
     m.index = ter.index
     out["need_id"] = None
     out["similarity"] = np.nan
@@ -443,7 +444,8 @@ def _automatic_match(nodes: pd.DataFrame, needs: pd.DataFrame, need_ids: list[st
     out["latent_reason"] = ""
     out["closest_need"] = None
     out["match"] = MATCH_AUTO
-    out.loc[ter.index, "need_id"] = np.where(m["latent"], None, m["closest_need"])
+    out.loc[ter.index, "need_id"] = np.where(m["latent"] | m["unsure"], None, m["closest_need"])
+    out.loc[ter.index[m["unsure"].to_numpy()], "match"] = MATCH_UNSURE
     out.loc[ter.index, "closest_need"] = m["closest_need"]
     out.loc[ter.index, "similarity"] = m["similarity"]
     out.loc[ter.index, "latent"] = m["latent"]
@@ -483,7 +485,8 @@ def _curated_match(out: pd.DataFrame, ov: Overrides, names: dict[str, str], pare
 
 
 def _match_upper_levels(out: pd.DataFrame, ov: Overrides, parent: dict[str, str]) -> None:
-    """Secondary and primary nodes: latent when every tertiary below is; else the need covering most verbatims."""
+    """Secondary and primary nodes: latent when every tertiary below is; else the need covering most verbatims
+    (unsure matches cover none)."""
     tert = out[out[LEVEL] == "tertiary"]
     for level in ("secondary", "primary"):
         for i, row in out[out[LEVEL] == level].iterrows():
@@ -493,7 +496,7 @@ def _match_upper_levels(out: pd.DataFrame, ov: Overrides, parent: dict[str, str]
                 continue
             covered = below[~below["latent"].astype(bool) & below["need_id"].notna()]
             latent_below = below[below["latent"].astype(bool)]
-            out.at[i, "latent"] = bool(len(latent_below)) and covered.empty
+            out.at[i, "latent"] = len(latent_below) == len(below) > 0  # an unsure or curated-none node below is not latent
             if out.at[i, "latent"]:
                 reasons = sorted(set(latent_below["latent_reason"]))
                 out.at[i, "latent_reason"] = reasons[0] if len(reasons) == 1 else "; ".join(reasons)
