@@ -87,6 +87,10 @@ _NEGATIVE_CUES = [
     r"\b(?:wears?|wearing|wore)\s+out\s+(?:much\s+|far\s+|a\s+lot\s+|way\s+)?(?:faster|sooner|earlier|quicker)\s+th[ae]n\b",
     r"\bfail(?:s|ed|ing)?\s+(?:much\s+|far\s+|a\s+lot\s+|way\s+)?(?:faster|sooner|earlier)\s+th[ae]n\b",
     r"\b(?:days|hours),?\s+not\s+(?:weeks|months|days)\b",
+    # the customer's contacts cannot be reached or are never seen ("not hard to reach" is not a complaint)
+    r"(?<!not\s)(?<!never\s)\b(?:hard|difficult|impossible)\s+to\s+(?:reach|contact|get\s+hold\s+of|get\s+through\s+to)\b",
+    r"\b(?:never|rarely|seldom|hardly\s+ever)\s+see\s+(?:our|the|your|a|an|any)\s+(?:\w+\s+)?(?:account\s+manager|sales\s+"
+    r"(?:rep|representative|people|person|team)|rep|representative|contact\s+person)s?\b",
 ]
 # Middling and factual supplier talk: benchmarks against other suppliers, "which is normal", "about average".
 _NEUTRAL_CUES = [

@@ -88,11 +88,14 @@ def test_rule_layer_hears_complaints_and_negated_problems():
     neg = ["We are still waiting for an answer.", "We had to chase them for the invoice.", "Late again.",
            "The hotline never calls back.", "Nothing has improved since the audit.", "Nobody answers the phone.",
            "Your promised date means nothing.", "lifetime is shorter then the datasheet says",
-           "the roller bearings wear out much faster than we expected", "The seals fail sooner than the rated hours."]
+           "the roller bearings wear out much faster than we expected", "The seals fail sooner than the rated hours.",
+           "We never see our account manager.", "So hard to reach anyone on the sales side.",
+           "The hotline is difficult to get hold of before noon."]
     pos = ["No complaints at all.", "Never had a single problem with deliveries.", "Zero defects this year.",
            "We never have to chase you.", "Could not be better."]
     other = ["We order twice a month.", "The delivery was late.", "Great people, but still waiting, no complaints.",
-             "lead times are shorter than Varanta", "The lifetime is longer than the datasheet says."]
+             "lead times are shorter than Varanta", "The lifetime is longer than the datasheet says.",
+             "Our account manager is not hard to reach.", "We hardly ever see the technician, which is fine."]
     assert sm.rule_polarity(neg).tolist() == [-1] * len(neg)
     assert sm.rule_polarity(pos).tolist() == [1] * len(pos)
     assert sm.rule_polarity(other).tolist() == [0] * len(other)

@@ -155,3 +155,21 @@ def test_unsure_matches_are_evidence_of_no_need(words, sample):
     for r in tree.nodes[(tree.nodes["level"] != "tertiary") & tree.nodes["latent"].astype(bool)].itertuples():
         below = set(placed.loc[placed[r.level] == r.node_id, "tertiary"])
         assert t.set_index("node_id").loc[sorted(below), "latent"].all(), r.node_id
+
+
+def test_quotes_have_the_tone_of_the_stance_by_the_planted_polarity(words):
+    """Beside a gap only planted complaints, beside a strength only planted praise, and the other side's quote the
+    opposite. Before the rules heard "we never see our account manager" (2026-12-03) one complaint stood beside the
+    strength "Account management"."""
+    _, table, polarity = words
+    checked = 0
+    for r in table.itertuples():
+        want = {"gap": "negative", "strength": "positive"}.get(r.stance)
+        if not want:
+            continue
+        ids = [i for i in str(r.quote_ids).split(";") if i and i != "nan"]
+        assert [polarity[i] for i in ids] == [want] * len(ids), r.need
+        if isinstance(r.other_side_quote_id, str) and r.other_side_quote_id:
+            assert polarity[r.other_side_quote_id] != want, r.need
+        checked += len(ids)
+    assert checked >= 30
