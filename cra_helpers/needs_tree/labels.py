@@ -270,7 +270,14 @@ def representative(x: np.ndarray, labels: np.ndarray, k: int, eligible: np.ndarr
 
 # ---------------------------------------------------------------------- phrase labels
 _CLAUSE_SPLIT = re.compile(r"[.;:!?()\[\]\"“”]+|,\s|\s[–—-]\s")
+# A label is one clause: it does not run on into the next one ("Training is practical and our staff"). Nouns
+# joined by "and" stay together ("Labels and delivery notes"); "and" before a pronoun or determiner opens a clause.
+_CLAUSE_JOIN = re.compile(r"\s+(?:(?:but|so|because|while|whereas|although|though|which|when|whenever|if|unless|"
+                          r"until)\s+|and\s+(?=(?:i|we|you|they|he|she|it|our|your|their|the|this|that|these|those|"
+                          r"there|then|now|also|still)\b))", re.IGNORECASE)
 _LENGTH_FACTOR = {2: 0.8, 3: 1.0, 4: 1.0, 5: 1.0, 6: 0.93, 7: 0.86}
+CUT_PAIR_FACTOR = 0.5
+"""Score factor of a label candidate per word pair of its node that it breaks at an edge."""
 
 
 def _token_terms(tokens: list[str], tokenizer: Tokenizer, cache: dict[str, str | None]) -> list[str | None]:
@@ -293,11 +300,13 @@ def _token_terms(tokens: list[str], tokenizer: Tokenizer, cache: dict[str, str |
 def _windows(text: str, tokenizer: Tokenizer, cache: dict[str, str | None], min_words: int, max_words: int):
     """Every clause window of ``min_words``–``max_words`` words that starts and ends on a content word.
 
-    Yields ``(phrase, stem terms, words, (first stem, last stem))`` where the
-    terms are the window's stems and the bigrams of its consecutive content
-    stems (as the tokenizer counts them).
+    Yields ``(phrase, stem terms, words, (first stem, last stem), cut)`` where
+    the terms are the window's stems and the bigrams of its consecutive content
+    stems (as the tokenizer counts them), and ``cut`` the bigrams the window
+    breaks at its edges (the content word just outside it with its first or
+    last word: "at incoming | inspection").
     """
-    for clause in _CLAUSE_SPLIT.split(text):
+    for clause in (c for part in _CLAUSE_SPLIT.split(text) for c in _CLAUSE_JOIN.split(part)):
         tokens = clause.split()
         if len(tokens) < min_words:
             continue
@@ -310,7 +319,9 @@ def _windows(text: str, tokenizer: Tokenizer, cache: dict[str, str | None], min_
                     continue
                 content = [s for s in stems[i:j + 1] if s is not None]
                 terms = set(content) | {f"{a} {b}" for a, b in zip(content, content[1:])}
-                yield " ".join(tokens[i:j + 1]).strip(",'’"), terms, j - i + 1, (stems[i], stems[j])
+                cut = ([f"{stems[i - 1]} {stems[i]}"] if i and stems[i - 1] else []) + (
+                    [f"{stems[j]} {stems[j + 1]}"] if j + 1 < len(tokens) and stems[j + 1] else [])
+                yield " ".join(tokens[i:j + 1]).strip(",'’"), terms, j - i + 1, (stems[i], stems[j]), cut
 
 
 def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: TermCounts, texts: Sequence[str],
@@ -407,10 +418,12 @@ def _phrase_candidates(row: sp.csr_matrix, column: dict[str, int], members: np.n
     cands: dict[str, tuple[int, float, str]] = {}
     for i in members:
         centrality = max(float(fit[i]), 0.05)
-        for phrase, terms, n, edges in _windows(str(texts[i]), tokenizer, cache, min_words, max_words):
+        for phrase, terms, n, edges, cut in _windows(str(texts[i]), tokenizer, cache, min_words, max_words):
             # Best: a phrase that starts and ends on words that mark this node; else any phrase with its terms.
             tier = (0 if all(column.get(e, -1) in top for e in edges) else 1) + 3 * int(against[i])
             score = sum(w.get(column.get(t, -1), 0.0) for t in terms) * centrality * _LENGTH_FACTOR[n]
+            # a phrase that breaks one of the node's word pairs at its edge ("… at incoming | inspection") loses half
+            score *= CUT_PAIR_FACTOR ** sum(w.get(column.get(t, -1), 0.0) > 0 for t in cut)
             key = phrase.lower()
             if score > 0 and (tier, -score) < cands.get(key, (2, 0.0, ""))[:2]:
                 cands[key] = (tier, -score, phrase)
