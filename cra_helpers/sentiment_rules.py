@@ -51,6 +51,8 @@ _POSITIVE_CUES = [
     r"\b(?:failure|reject|defect|error|claim|return|complaint)\s+rates?\s+(?:is|are|was|were)\s+(?:very\s+|extremely\s+|really\s+)?low\b",
     r"\bnothing\s+(?:broken|missing|damaged)\b",
     r"\bthat's\s+how\s+it\s+should\s+be\b",
+    # "Any problems? Not that I know of." (a question about a problem answered with "none that I know of")
+    rf"\b{_PROBLEM}\b[^.?!]*\?\s*(?:no[,.]?\s+)?not\s+that\s+I(?:'m|\s+am)?\s+(?:know|aware)\s+of\b",
 ]
 _NEGATIVE_CUES = [
     r"\bstill\s+(?:waiting|no|not|nothing|missing|open|pending|late|broken|wrong|unresolved|the\s+same)\b",
@@ -87,6 +89,11 @@ _NEGATIVE_CUES = [
     r"\b(?:wears?|wearing|wore)\s+out\s+(?:much\s+|far\s+|a\s+lot\s+|way\s+)?(?:faster|sooner|earlier|quicker)\s+th[ae]n\b",
     r"\bfail(?:s|ed|ing)?\s+(?:much\s+|far\s+|a\s+lot\s+|way\s+)?(?:faster|sooner|earlier)\s+th[ae]n\b",
     r"\b(?:days|hours),?\s+not\s+(?:weeks|months|days)\b",
+    # "Improvements to the existing products? Not that I know of." (a question about something good answered
+    # with "none"; a question about a problem is a positive cue) and "where's the innovation?"
+    r"\b(?:improvements?|innovations?|new\s+products?|ideas?|proposals?|suggestions?|training|visits?|updates?|"
+    r"feedback|information|support)\b[^.?!]*\?\s*(?:no[,.]?\s+)?not\s+that\s+I(?:'m|\s+am)?\s+(?:know|aware)\s+of\b",
+    r"\bwhere(?:'s|\s+is|\s+are)\s+(?:the|your|any)\s+(?:\w+\s+)?(?:new\s+products?|innovations?|improvements?|ideas?)\s*\?",
     # the customer's contacts cannot be reached or are never seen ("not hard to reach" is not a complaint)
     r"(?<!not\s)(?<!never\s)\b(?:hard|difficult|impossible)\s+to\s+(?:reach|contact|get\s+hold\s+of|get\s+through\s+to)\b",
     r"\b(?:never|rarely|seldom|hardly\s+ever)\s+see\s+(?:our|the|your|a|an|any)\s+(?:\w+\s+)?(?:account\s+manager|sales\s+"

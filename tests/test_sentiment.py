@@ -90,12 +90,14 @@ def test_rule_layer_hears_complaints_and_negated_problems():
            "Your promised date means nothing.", "lifetime is shorter then the datasheet says",
            "the roller bearings wear out much faster than we expected", "The seals fail sooner than the rated hours.",
            "We never see our account manager.", "So hard to reach anyone on the sales side.",
-           "The hotline is difficult to get hold of before noon."]
+           "The hotline is difficult to get hold of before noon.",
+           "Improvements to the existing products? Not that I know of.", "Where are the new products? Where's the innovation?"]
     pos = ["No complaints at all.", "Never had a single problem with deliveries.", "Zero defects this year.",
-           "We never have to chase you.", "Could not be better."]
+           "We never have to chase you.", "Could not be better.", "Any problems with the deliveries? Not that I know of."]
     other = ["We order twice a month.", "The delivery was late.", "Great people, but still waiting, no complaints.",
              "lead times are shorter than Varanta", "The lifetime is longer than the datasheet says.",
-             "Our account manager is not hard to reach.", "We hardly ever see the technician, which is fine."]
+             "Our account manager is not hard to reach.", "We hardly ever see the technician, which is fine.",
+             "Is there a fee? Not that I know of.", "Where is the invoice?"]
     assert sm.rule_polarity(neg).tolist() == [-1] * len(neg)
     assert sm.rule_polarity(pos).tolist() == [1] * len(pos)
     assert sm.rule_polarity(other).tolist() == [0] * len(other)
