@@ -107,7 +107,9 @@ def words_beside_numbers(needs: pd.DataFrame, evidence: pd.DataFrame, competitor
     counted ("what hurts — 41 remarks / what works — 12"), and one remark of
     the other side is shown apart when there is one. A quote whose tone
     contradicts the rated gap is never shown as its evidence: when a gap
-    holds and nobody complained, ``words_note`` says so instead.
+    holds and nobody complained, ``words_note`` says so instead, and when
+    the other side has more remarks than the side shown (a strength with
+    more complaints than praise), the note gives both counts.
 
     Parameters
     ----------
@@ -176,6 +178,12 @@ def _words_for(r: dict) -> dict:
         note = f"The ratings show a gap, but no remark about it is negative ({works} positive of {r['verbatims']})."
     elif r["stance"] == STANCE_STRENGTH and not works:
         note = f"The ratings show a strength, but no remark about it is positive ({hurts} negative of {r['verbatims']})."
+    elif r["stance"] == STANCE_STRENGTH and hurts > works:
+        note = (f"The ratings show a strength, yet more remarks are complaints ({hurts}) than praise ({works}): "
+                "the praise shown is the smaller side.")
+    elif r["stance"] == STANCE_GAP and works > hurts:
+        note = (f"The ratings show a gap, yet more remarks are praise ({works}) than complaints ({hurts}): "
+                "the complaints shown are the smaller side.")
     elif not main[0]:
         note = f"No remark with a clear tone ({r['verbatims']} neutral)."
     return {"quote_ids": ";".join(main[0]), "quotes": " | ".join(main[1]),

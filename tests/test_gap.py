@@ -243,6 +243,13 @@ def test_quotes_follow_the_stance_not_the_majority():
     out = gap.words_beside_numbers(needs, evidence).set_index(S.NEED_ID)
     assert out.loc["G", "quote_ids"] == "g1" and out.loc["G", "other_side_quote_id"] == "g2"
     assert out.loc["S", "quote_ids"] == "s2" and out.loc["S", "other_side_quote_id"] == "s1"
+    # the words disagree with the numbers, and the note says so with both counts
+    assert out.loc["G", "words_note"] == ("The ratings show a gap, yet more remarks are praise (8) than complaints (2): "
+                                          "the complaints shown are the smaller side.")
+    assert "more remarks are complaints (8) than praise (2)" in out.loc["S", "words_note"]
+    # a side in the majority needs no note
+    agree = evidence.assign(n_negative=[8, 2], n_positive=[2, 8])
+    assert (gap.words_beside_numbers(needs, agree)["words_note"] == "").all()
 
 
 def _crosshair_lines(fig) -> tuple[float, float]:
