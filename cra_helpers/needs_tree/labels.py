@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import re
 import threading
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Sequence
@@ -336,11 +337,11 @@ def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: 
     the node uses and other nodes don't), times the centrality of its remark, times a length factor favouring
     3–5 words. The best window not already used by another node of the level wins, first letter capitalised
     (then a window that does not start and end on such words, then the opening words of the most central
-    remark); a node with no candidate at all keeps its keyword label (``fallback``). Every label is thus a
-    phrase that appears word for word in one of the node's remarks. With ``tone`` and ``node_sentiment``, a remark
-    whose class is the opposite of the node's mean sentiment (beyond ±0.05) gives a label only when no other
-    remark can: a node that customers mostly praise is not named by its one complaint ("Application
-    engineers don't understand" over a node of praise for them).
+    remark); a node with no candidate at all keeps its keyword label (``fallback``). Every label is thus a phrase
+    of one of the node's remarks, word for word but for names written as usual (:func:`_case_map`). With ``tone``
+    and ``node_sentiment``, a remark whose class is the opposite of the node's mean sentiment (beyond ±0.05) names
+    it only when no other remark can: a node that customers mostly praise is not named by its one complaint
+    ("Application engineers don't understand" over a node of praise for them).
 
     Parameters
     ----------
@@ -383,7 +384,7 @@ def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: 
     cache: dict[str, str | None] = {}
     ranked = [_phrase_candidates(weights.getrow(c), column, members[c], texts, fit, tokenizer, cache, min_words,
                                  max_words, top_terms, against) for c in range(k)]
-    return _unique_labels(ranked, fallback)
+    return _unique_labels(ranked, fallback, _case_map(texts))
 
 
 def _against_node(labels: np.ndarray, tone: Sequence[str] | None, node_sentiment: np.ndarray | None) -> np.ndarray:
@@ -434,8 +435,37 @@ def _phrase_candidates(row: sp.csr_matrix, column: dict[str, int], members: np.n
     return sorted(cands.values())
 
 
-def _unique_labels(ranked: list[list[tuple[int, float, str]]], fallback: Sequence[str]) -> list[str]:
-    """Each node's best phrase not used by an earlier node, first letter capitalised (else its ``fallback``)."""
+def _case_map(texts: Sequence[str]) -> dict[str, str]:
+    """The usual written form of words that customers capitalise inside sentences ("Varanta", "PPAP").
+
+    A word counts when, away from the start of a sentence, one capitalised form
+    makes up more than half of its occurrences; remarks typed in lower case
+    ("better than varanta industrial") then get the name back in labels.
+    """
+    forms: dict[str, Counter] = {}
+    for text in texts:
+        for sentence in re.split(r"[.!?]\s+", str(text)):
+            for w in re.findall(r"[A-Za-z][\w&-]*", sentence)[1:]:
+                forms.setdefault(w.lower(), Counter())[w] += 1
+    out = {}
+    for low, c in forms.items():
+        form, n = c.most_common(1)[0]
+        if form != low and n * 2 > sum(c.values()):
+            out[low] = form
+    return out
+
+
+def _truecase(label: str, case: dict[str, str]) -> str:
+    """``label`` with each word in its usual written form (:func:`_case_map`), first letter capitalised."""
+    words = [case.get(w.lower(), w) if w.islower() or w[:1].isupper() and w[1:].islower() else w for w in label.split(" ")]
+    out = " ".join(words)
+    return out[:1].upper() + out[1:]
+
+
+def _unique_labels(ranked: list[list[tuple[int, float, str]]], fallback: Sequence[str],
+                   case: dict[str, str] | None = None) -> list[str]:
+    """Each node's best phrase not used by an earlier node, first letter capitalised and names written as
+    ``case`` has them (:func:`_truecase`), else its ``fallback``."""
     out: list[str] = []
     used: set[str] = set()
     for c, cands in enumerate(ranked):
@@ -443,7 +473,7 @@ def _unique_labels(ranked: list[list[tuple[int, float, str]]], fallback: Sequenc
         if label is None:
             label = fallback[c]
         else:
-            label = label[:1].upper() + label[1:]
+            label = _truecase(label, case or {})
         used.add(label.lower())
         out.append(label)
     return out
