@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -145,3 +147,26 @@ def test_tree_is_byte_identical_with_empty_warm_and_no_cache(tmp_path, monkeypat
     warm = csv()
     monkeypatch.setenv(cache.CACHE_ENV, "off")
     assert cold == warm == csv()
+
+
+def test_an_exported_graph_embeds_without_importing_torch(tmp_path):
+    """Once the graph is exported, a process embeds with ONNX Runtime alone (importing torch took about 3 s)."""
+    import subprocess
+    import sys
+
+    if not EmbeddingBackend().available():
+        pytest.skip("embedding model not installed")
+    from cra_helpers.needs_tree import minilm
+
+    if minilm.engine() != "onnxruntime":
+        pytest.skip("onnxruntime not installed")
+    code = ("import sys; from cra_helpers.needs_tree.backends import EmbeddingBackend; "
+            "v = EmbeddingBackend().embed(['late again and again', 'the hotline never answers']); "
+            "print(v.shape, 'torch' in sys.modules)")
+    env = {**os.environ, "CRA_CACHE_DIR": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.split()[-1] == "True"  # the first process exports the graph with torch
+    for f in tmp_path.glob("embeddings*.sqlite"):
+        f.unlink()  # embed again, not from the cache
+    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert second.stdout.strip() == "(2, 384) False", second.stdout + second.stderr

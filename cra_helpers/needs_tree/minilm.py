@@ -125,30 +125,39 @@ class MiniLM:
     ----------
     tokenizer
         ``tokenizers.Tokenizer`` of the model, truncating at ``max_seq_length`` word pieces, no padding.
-    weights
-        The model's tensors by name (float32).
+    folder
+        The model folder.
     config
         The model's ``config.json``.
     """
 
     tokenizer: Any
-    weights: dict[str, Any]
+    folder: Path
     config: dict[str, Any]
     session: Any = None
     """ONNX Runtime session of the exported forward pass, ``None`` for the torch engine."""
+    _weights: dict[str, Any] | None = None
+
+    @property
+    def weights(self) -> dict[str, Any]:
+        """The model's tensors by name (float32 torch tensors), read on first use: a session of an exported
+        graph needs neither them nor torch, which saves about 3 s of import and reading per process."""
+        if self._weights is None:
+            from safetensors.torch import load_file
+
+            self._weights = {k: v.float() for k, v in load_file(str(self.folder / "model.safetensors"), device="cpu").items()}
+        return self._weights
 
     @classmethod
     def load(cls, folder: Path, max_seq_length: int) -> "MiniLM":
-        """Read the tokenizer and the weights of ``folder`` (CPU)."""
-        from safetensors.torch import load_file
+        """Read the tokenizer of ``folder`` and open its engine (CPU); the weights are read when first needed."""
         from tokenizers import Tokenizer
 
         tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
         tok.no_padding()
         tok.enable_truncation(max_seq_length)
         cfg = json.loads((folder / "config.json").read_text())
-        weights = {k: v.float() for k, v in load_file(str(folder / "model.safetensors"), device="cpu").items()}
-        enc = cls(tok, weights, cfg)
+        enc = cls(tok, folder, cfg)
         if engine() == "onnxruntime":
             try:
                 enc.session = _ort_session(enc, folder, max_seq_length)
@@ -156,6 +165,8 @@ class MiniLM:
                 if _asked() == "onnxruntime":
                     raise
                 enc.session = None  # auto: the torch pass gives the same vectors
+        else:
+            enc.weights  # noqa: B018  (read now, so that a broken model folder fails at load time)
         return enc
 
     def dimension(self, layers: bool = False) -> int:
@@ -211,8 +222,6 @@ class MiniLM:
         the same pass. ``engine="torch"`` runs the torch pass even when a
         session is open (e.g. under bfloat16 autocast).
         """
-        import torch
-
         session = None if engine == "torch" else (session if session is not None else self.session)
         hidden = self.dimension()
 
@@ -223,30 +232,31 @@ class MiniLM:
         ids = [e.ids for e in enc]
         lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
         order = np.lexsort((np.arange(len(ids)), lengths))
+        chunks = [rows[start:start + batch_size] for length in np.unique(lengths)
+                  for rows in [order[lengths[order] == length]] for start in range(0, len(rows), batch_size)]
+        if session is not None:  # the graph gives the layer features (see _export); no torch needed
+            for chunk in chunks:
+                feats = session.run(None, {"ids": np.array([ids[r] for r in chunk], dtype=np.int64)})[0]
+                out[chunk] = feats if layers else feats[:, -hidden:]
+            return out
+        import torch
+
         with torch.inference_mode():
-            for length in np.unique(lengths):
-                rows = order[lengths[order] == length]
-                for start in range(0, len(rows), batch_size):
-                    chunk = rows[start:start + batch_size]
-                    if session is not None:  # the graph gives the layer features (see _export)
-                        batch_np = np.array([ids[r] for r in chunk], dtype=np.int64)
-                        feats = session.run(None, {"ids": batch_np})[0]
-                        out[chunk] = feats if layers else feats[:, -hidden:]
-                    else:
-                        batch = torch.tensor([ids[r] for r in chunk], dtype=torch.long)
-                        out[chunk] = self._forward(batch, layers).float().numpy()
+            for chunk in chunks:
+                batch = torch.tensor([ids[r] for r in chunk], dtype=torch.long)
+                out[chunk] = self._forward(batch, layers).float().numpy()
         return out
 
 
 def _onnx_path(folder: Path, max_seq_length: int) -> Path:
     """Where the exported graph of ``folder`` lives: the cache folder's ``onnx/``, else a temporary folder."""
     import platform
-
-    import torch
+    from importlib.metadata import version
 
     from .cache import cache_dir, model_key
 
-    name = f"{model_key(folder, max_seq_length)}-layers-torch{torch.__version__}-opset{_OPSET}-{platform.machine()}.onnx"
+    # the installed torch's version, read without importing torch (the same string as torch.__version__)
+    name = f"{model_key(folder, max_seq_length)}-layers-torch{version('torch')}-opset{_OPSET}-{platform.machine()}.onnx"
     base = cache_dir()
     if base is not None:
         try:
@@ -280,10 +290,11 @@ def _ort_session(enc: MiniLM, folder: Path, max_seq_length: int) -> Any:
 def _export(enc: MiniLM, folder: Path, max_seq_length: int) -> Path:
     """The float32 ONNX graph of ``enc`` (exported on first use; see :func:`_ort_session`); it outputs the
     layer features (``MiniLM.encode(layers=True)``), whose last block is the sentence vector."""
-    import torch
-
     path = _onnx_path(folder, max_seq_length)
     if not path.is_file():
+        import torch
+
+        enc.weights  # noqa: B018  (read before tracing: reading them inside the trace breaks the export)
 
         class _Forward(torch.nn.Module):
             def forward(self, ids):
@@ -300,12 +311,15 @@ def _export(enc: MiniLM, folder: Path, max_seq_length: int) -> Path:
 
 
 def _open(path: Path) -> Any:
-    """An ONNX Runtime session of ``path`` on the CPU, on as many threads as torch uses."""
+    """An ONNX Runtime session of ``path`` on the CPU, on as many threads as torch uses (when torch is already
+    imported; else ONNX Runtime's default, one per physical core, which is torch's default too)."""
+    import sys
+
     import onnxruntime as ort
-    import torch
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = max(int(torch.get_num_threads()), 1)
+    torch = sys.modules.get("torch")
+    options.intra_op_num_threads = max(int(torch.get_num_threads()), 1) if torch is not None else 0
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
