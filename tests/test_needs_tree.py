@@ -637,11 +637,11 @@ def test_labels_rarely_break_a_word_pair_of_their_node(sample):
 
 def test_labels_write_names_as_customers_usually_do():
     """A label taken from a remark typed in lower case gets the company name back; ordinary words stay lower case."""
-    from cra_helpers.needs_tree.labels import _case_map, _truecase
+    from cra_helpers.needs_tree.labels import _truecase, case_map
 
     texts = ["Durability is better than Varanta Industrial, honestly.", "We compared you with Varanta Industrial.",
              "better than varanta industrial", "The PPAP came late. Your PPAP report was complete.", "Labels are fine."]
-    case = _case_map(texts)
+    case = case_map(texts)
     assert case["varanta"] == "Varanta" and case["industrial"] == "Industrial" and case["ppap"] == "PPAP"
     assert "labels" not in case and "better" not in case
     assert _truecase("better than varanta industrial", case) == "Better than Varanta Industrial"

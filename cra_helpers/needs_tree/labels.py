@@ -328,7 +328,7 @@ def _windows(text: str, tokenizer: Tokenizer, cache: dict[str, str | None], min_
 def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: TermCounts, texts: Sequence[str],
                   fit: np.ndarray, tokenizer: Tokenizer, fallback: Sequence[str], min_words: int = 2, max_words: int = 7,
                   per_node: int = 25, min_df: int = 2, top_terms: int = 15, tone: Sequence[str] | None = None,
-                  node_sentiment: np.ndarray | None = None) -> list[str]:
+                  node_sentiment: np.ndarray | None = None, case: dict[str, str] | None = None) -> list[str]:
     """A short phrase in the customers' own words naming each node (2–7 words, unique within the level).
 
     For each node the candidates are the clause windows of ``min_words`` to ``max_words`` words of its
@@ -338,7 +338,7 @@ def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: 
     3–5 words. The best window not already used by another node of the level wins, first letter capitalised
     (then a window that does not start and end on such words, then the opening words of the most central
     remark); a node with no candidate at all keeps its keyword label (``fallback``). Every label is thus a phrase
-    of one of the node's remarks, word for word but for names written as usual (:func:`_case_map`). With ``tone``
+    of one of the node's remarks, word for word but for names written as usual (:func:`case_map`). With ``tone``
     and ``node_sentiment``, a remark whose class is the opposite of the node's mean sentiment (beyond ±0.05) names
     it only when no other remark can: a node that customers mostly praise is not named by its one complaint
     ("Application engineers don't understand" over a node of praise for them).
@@ -356,9 +356,9 @@ def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: 
     min_words, max_words, per_node, min_df, top_terms
         Phrase length bounds (words); central remarks searched per node; terms used by fewer rows carry no
         weight (typos); a phrase must start and end on one of the node's ``top_terms`` most distinctive words.
-    tone, node_sentiment
-        Optional class (``negative`` / ``neutral`` / ``positive``) of each row, and mean sentiment score (−1…1) of
-        each node.
+    tone, node_sentiment, case
+        Optional class (``negative`` / ``neutral`` / ``positive``) of each row, mean sentiment score (−1…1) of
+        each node, and :func:`case_map` of ``texts`` (computed when not given; the levels of a tree share one).
 
     Returns
     -------
@@ -384,7 +384,7 @@ def phrase_labels(labels: np.ndarray, k: int, row_terms: sp.csr_matrix, counts: 
     cache: dict[str, str | None] = {}
     ranked = [_phrase_candidates(weights.getrow(c), column, members[c], texts, fit, tokenizer, cache, min_words,
                                  max_words, top_terms, against) for c in range(k)]
-    return _unique_labels(ranked, fallback, _case_map(texts))
+    return _unique_labels(ranked, fallback, case_map(texts) if case is None else case)
 
 
 def _against_node(labels: np.ndarray, tone: Sequence[str] | None, node_sentiment: np.ndarray | None) -> np.ndarray:
@@ -435,7 +435,7 @@ def _phrase_candidates(row: sp.csr_matrix, column: dict[str, int], members: np.n
     return sorted(cands.values())
 
 
-def _case_map(texts: Sequence[str]) -> dict[str, str]:
+def case_map(texts: Sequence[str]) -> dict[str, str]:
     """The usual written form of words that customers capitalise inside sentences ("Varanta", "PPAP").
 
     A word counts when, away from the start of a sentence, one capitalised form
@@ -456,8 +456,9 @@ def _case_map(texts: Sequence[str]) -> dict[str, str]:
 
 
 def _truecase(label: str, case: dict[str, str]) -> str:
-    """``label`` with each word in its usual written form (:func:`_case_map`), first letter capitalised."""
-    words = [case.get(w.lower(), w) if w.islower() or w[:1].isupper() and w[1:].islower() else w for w in label.split(" ")]
+    """``label`` with each word in its usual written form (:func:`case_map`), first letter capitalised."""
+    words = [case.get(w.lower(), w) if w.islower() or (w[:1].isupper() and w[1:].islower()) else w
+             for w in label.split(" ")]
     out = " ".join(words)
     return out[:1].upper() + out[1:]
 

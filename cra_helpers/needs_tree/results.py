@@ -134,8 +134,12 @@ def _closest_need(tree: NeedsTree, tert: pd.DataFrame) -> str:
     # The closest need of each tertiary node was computed before it was declared latent.
     best = tert.sort_values("similarity", ascending=False).iloc[0]
     nid = best.get("closest_need") if "closest_need" in best else None
-    names = dict(zip(tree.needs[S.NEED_ID].astype(str), tree.needs[S.NEED_NAME].astype(str)))
-    return names.get(str(nid), "") if nid else ""
+    return _need_names(tree).get(str(nid), "") if nid else ""
+
+
+def _need_names(tree: NeedsTree) -> dict[str, str]:
+    """Name of each rated need of the tree by id (as text)."""
+    return dict(zip(tree.needs[S.NEED_ID].astype(str), tree.needs[S.NEED_NAME].astype(str))) if len(tree.needs) else {}
 
 
 def unsure_matches(tree: NeedsTree) -> pd.DataFrame:
@@ -159,7 +163,7 @@ def unsure_matches(tree: NeedsTree) -> pd.DataFrame:
     if "match" not in n:
         return pd.DataFrame(columns=cols)
     rows = n[(n[LEVEL] == "tertiary") & (n["match"] == MATCH_UNSURE)]
-    names = dict(zip(tree.needs[S.NEED_ID].astype(str), tree.needs[S.NEED_NAME].astype(str))) if len(tree.needs) else {}
+    names = _need_names(tree)
     out = pd.DataFrame({"node_id": rows[NODE_ID], "label": rows[LABEL], "verbatims": rows[COUNT].astype(int),
                         "closest_need": rows["closest_need"].astype(str).map(names).fillna(""),
                         "similarity": rows["similarity"].astype(float),

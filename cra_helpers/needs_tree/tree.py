@@ -19,7 +19,8 @@ from .backends import get_backend
 from .curation import LATENT, NONE, Overrides, Structure, apply, load_overrides
 from .errors import NeedsTreeError
 from .hierarchy import LEVELS, ClusterSettings, build_hierarchy
-from .labels import NEGATIVE_AT, POSITIVE_AT, SentimentJob, membership, node_labels, phrase_labels, representative
+from .labels import (NEGATIVE_AT, POSITIVE_AT, SentimentJob, case_map, membership, node_labels, phrase_labels,
+                     representative)
 from .latent import MATCH_AUTO, MATCH_CURATED, MATCH_UNSURE, REASON_CURATED, match_tertiary, need_texts, wish_flags
 from .text import STATUS_OK, count_terms, make_tokenizer, prepare
 
@@ -245,6 +246,8 @@ class _Rows:
     meta: pd.DataFrame | None
     by_level: dict[str, np.ndarray]
     sentiment_method: str
+    case: dict[str, str]
+    """Usual written form of the words customers capitalise (``labels.case_map`` of ``text``), for every level's labels."""
 
 
 def _prepare(ids: Sequence[object], texts: Sequence[object], settings: "NeedsTreeSettings"):
@@ -305,9 +308,10 @@ def _row_facts(prep, placed: np.ndarray, rep: _Representation, structure: Struct
     by_level = {"tertiary": ter}
     by_level["secondary"] = np.asarray([structure.parent[t] for t in ter], dtype=object)
     by_level["primary"] = np.asarray([structure.parent[s] for s in by_level["secondary"]], dtype=object)
-    return _Rows(ids=row_ids, text=frame.loc[placed, S.TEXT].tolist(), x=rep.vectors[unit], sentiment=unit_sent[unit],
+    text = frame.loc[placed, S.TEXT].tolist()
+    return _Rows(ids=row_ids, text=text, x=rep.vectors[unit], sentiment=unit_sent[unit],
                  tone=unit_class[unit], wish=wish_unit[unit], terms=rep.counts.terms[unit], eligible=status == STATUS_OK,
-                 meta=meta_rows, by_level=by_level, sentiment_method=sentiment_method)
+                 meta=meta_rows, by_level=by_level, sentiment_method=sentiment_method, case=case_map(text))
 
 
 def _assemble(prep, placed: np.ndarray, rep: _Representation, hier, structure: Structure, rows: _Rows,
@@ -348,7 +352,7 @@ def _level_nodes(level: str, rows: _Rows, structure: Structure, rep: _Representa
     lvl_fit, quotes = representative(rows.x, code, k, rows.eligible, settings.quotes_per_node, rows.text)
     sent_mean = np.bincount(code, weights=rows.sentiment, minlength=k) / np.maximum(np.bincount(code, minlength=k), 1)
     auto_labels = phrase_labels(code, k, rows.terms, rep.counts, rows.text, lvl_fit, rep.tokenizer, keyword_labels,
-                                tone=rows.tone, node_sentiment=sent_mean)
+                                tone=rows.tone, node_sentiment=sent_mean, case=rows.case)
     sums = np.asarray(membership(code, k).T @ rows.x, dtype=np.float64)
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     cents = sums / np.where(norms > 0, norms, 1.0)
